@@ -1,0 +1,11 @@
+// The umbrella header: everything a service or a tool needs from auditlog.
+#pragma once
+
+#include "auditlog/config.h"
+#include "auditlog/env.h"
+#include "auditlog/events.h"
+#include "auditlog/logger.h"
+#include "auditlog/stats.h"
+#include "auditlog/status.h"
+#include "auditlog/value.h"
+#include "auditlog/verify.h"

@@ -1,0 +1,22 @@
+// Minimal, allocation-free JSON text building on a caller's std::string. Only writing:
+// parsing uses simdjson / nlohmann. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace auditlog::internal {
+
+// Appends `s` as a JSON string literal (with quotes). Escapes '"', '\\' and every control
+// character (U+0000–U+001F as \b \f \n \r \t or \u00XX, and U+007F as \u007f), so the
+// output never contains a raw control byte. REQUIRES: `s` is valid UTF-8.
+void AppendJsonString(std::string_view s, std::string* out);
+void AppendUint(std::uint64_t v, std::string* out);
+void AppendInt(std::int64_t v, std::string* out);
+
+// RFC 3339 UTC with exactly six fraction digits: "2026-11-27T00:57:42.123456Z".
+void AppendTimestamp(std::int64_t micros_since_epoch, std::string* out);
+std::string FormatTimestamp(std::int64_t micros_since_epoch);
+
+}  // namespace auditlog::internal

@@ -1,0 +1,20 @@
+// The `auditlog` subcommands. Each Add*Command registers one CLI11 subcommand whose callback
+// stores the process exit code in `*exit_code`.
+//
+// Exit codes shared by every command: 0 success (for verify: intact), 1 findings,
+// 2 usage or I/O error, 3 (verify only) intact except a torn tail left by a crash.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace auditlog::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitTornTail = 3;
+
+void AddVerifyCommand(CLI::App& app, int* exit_code);
+void AddDemoCommand(CLI::App& app, int* exit_code);
+
+}  // namespace auditlog::cli

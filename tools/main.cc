@@ -1,0 +1,23 @@
+// `auditlog`: the command-line tool. A thin main() over the library; each subcommand lives
+// in its own cmd_*.cc file.
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "auditlog: tamper-evident, append-only security audit logs.\n"
+      "Exit codes: 0 ok/intact, 1 findings, 2 usage or I/O error, 3 torn tail only (verify)."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "auditlog 0.1.0");
+  int exit_code = auditlog::cli::kExitOk;
+  auditlog::cli::AddVerifyCommand(app, &exit_code);
+  auditlog::cli::AddDemoCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : auditlog::cli::kExitUsage;
+  }
+  return exit_code;
+}
