@@ -630,6 +630,72 @@ struct GdprRightToErasure {
 };
 
 // ---------------------------------------------------------------------------------------
+// System events: records the library writes about the log itself (crash recovery,
+// suspension on a full disk, retention). Emit() refuses them from callers.
+
+// A torn (incomplete) last line found when the log was reopened after a crash. Its bytes
+// were moved, unchanged, to `quarantine_file` and cut from `segment`.
+struct LogRecovered {
+  AUDITLOG_INFO("log_recovered", kSystem, kCritical);
+  std::string segment;
+  std::uint64_t offset = 0;  // where the torn bytes started in the segment
+  std::uint64_t length = 0;
+  std::string sha256;        // of the quarantined bytes
+  std::string quarantine_file;
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(LogRecovered, segment), AUDITLOG_F(LogRecovered, offset),
+                      AUDITLOG_F(LogRecovered, length), AUDITLOG_REQ(LogRecovered, sha256),
+                      AUDITLOG_REQ(LogRecovered, quarantine_file));
+  }
+};
+
+// The writer stopped writing (for example: free space below Config::min_free_bytes) and
+// has now resumed; Emit calls during the suspension were refused and are counted here.
+struct LogWritesResumed {
+  AUDITLOG_INFO("log_writes_resumed", kSystem, kCritical);
+  std::string reason;
+  std::uint64_t suspended_ms = 0;
+  std::uint64_t refused_emits = 0;
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(LogWritesResumed, reason),
+                      AUDITLOG_F(LogWritesResumed, suspended_ms),
+                      AUDITLOG_F(LogWritesResumed, refused_emits));
+  }
+};
+
+// Retention compressed a closed segment into `archive` (zstd).
+struct SegmentArchived {
+  AUDITLOG_INFO("segment_archived", kSystem, kRoutine);
+  std::string segment;
+  std::string archive;
+  std::uint64_t segment_bytes = 0;
+  std::uint64_t archive_bytes = 0;
+  std::string segment_sha256;
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(SegmentArchived, segment), AUDITLOG_REQ(SegmentArchived, archive),
+                      AUDITLOG_F(SegmentArchived, segment_bytes),
+                      AUDITLOG_F(SegmentArchived, archive_bytes),
+                      AUDITLOG_F(SegmentArchived, segment_sha256));
+  }
+};
+
+// Retention deleted a segment past its retention period. The manifest keeps its last seq
+// and hash, so the chain of what remains still verifies from that anchor.
+struct SegmentDeleted {
+  AUDITLOG_INFO("segment_deleted", kSystem, kRoutine);
+  std::string segment;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::string last_hash;
+  std::uint64_t age_days = 0;
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(SegmentDeleted, segment), AUDITLOG_F(SegmentDeleted, first_seq),
+                      AUDITLOG_F(SegmentDeleted, last_seq), AUDITLOG_F(SegmentDeleted, last_hash),
+                      AUDITLOG_F(SegmentDeleted, age_days));
+  }
+};
+
+// ---------------------------------------------------------------------------------------
 // User-defined events, for services outside the seed's domain.
 //
 // Example:
@@ -652,9 +718,11 @@ using Event =
                  InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
                  MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed,
                  DataDeleted, GdprDataAccessRequest, GdprDataExport, GdprRightToErasure,
-                 CustomEvent>;
+                 LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted, CustomEvent>;
 
-// The number of built-in (seed) event types: every alternative but CustomEvent.
+// The seed's event types are the first 35 alternatives; the system events follow; then
+// CustomEvent.
+inline constexpr std::size_t kSeedEventTypeCount = 35;
 inline constexpr std::size_t kBuiltinEventTypeCount = std::variant_size_v<Event> - 1;
 
 // The snake_case type name ("auth_failure", or the custom event's own name).
@@ -662,7 +730,8 @@ std::string_view EventTypeName(const Event& e);
 bool IsCritical(const Event& e);
 Category EventCategory(const Event& e);
 
-// The EventInfo of every built-in type, in the Event variant's order.
+// The EventInfo of every built-in type (the seed's 35, then the system events), in the
+// Event variant's order.
 const std::vector<EventInfo>& BuiltinEventTypes();
 
 #undef AUDITLOG_INFO
