@@ -8,7 +8,8 @@
 
 namespace auditlog::internal {
 
-using nlohmann::json;
+// ordered_json keeps members in the order written, so the file reads top-down.
+using json = nlohmann::ordered_json;
 
 std::string_view SegmentStateName(SegmentState s) {
   switch (s) {

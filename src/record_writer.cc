@@ -1,16 +1,21 @@
-// The synchronous record writer; see record_writer.h.
+// The synchronous record writer and its storage lifecycle; see record_writer.h and
+// docs/FORMAT.md ("Manifest", "Crash recovery").
 #include "record_writer.h"
 
 #include <algorithm>
+#include <system_error>
 #include <vector>
 
 #include "record_format.h"
+#include "segment_reader.h"
 
 namespace auditlog::internal {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::string_view kTornMarker = ".torn-";
 
 // Segment files of `dir` as (index, name), in log order.
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ListSegments(Env* env,
@@ -24,47 +29,128 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ListSegments(Env* env
   return segments;
 }
 
+std::int64_t UtcDay(std::int64_t micros) {
+  constexpr std::int64_t kDay = 86400LL * 1000000;
+  return micros >= 0 ? micros / kDay : (micros - kDay + 1) / kDay;
+}
+
+// Reads a whole segment and fills the counting members of `entry` (records, first/last seq
+// and hash, bytes, sha256). Used for segments a previous process left open.
+Status SummarizeSegment(Env* env, const fs::path& path, SegmentEntry* entry) {
+  AUDITLOG_ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(env, path));
+  RecordParser parser;
+  Sha256Stream hash;
+  std::string_view line;
+  std::uint64_t offset = 0;
+  entry->records = 0;
+  for (;;) {
+    AUDITLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&line, &offset));
+    if (!more) break;
+    hash.Update(line);
+    hash.Update("\n");
+    RecordView r;
+    if (!parser.Parse(line, &r, /*compute_hash=*/false).ok()) continue;  // Verify reports it
+    if (entry->records++ == 0) {
+      entry->first_seq = r.seq;
+      entry->first_hash.assign(r.hash);
+    }
+    entry->last_seq = r.seq;
+    entry->last_hash.assign(r.hash);
+  }
+  if (reader->torn_tail()) {
+    return Status::Corruption(path.string() + ": incomplete last line in a closed segment");
+  }
+  entry->bytes = reader->size();
+  entry->sha256 = ToHex(hash.Finish());
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<ChainState> ReadChainState(Env* env, const fs::path& dir) {
+Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn) {
   ChainState state;
   AUDITLOG_ASSIGN_OR_RETURN(auto segments, ListSegments(env, dir));
   if (segments.empty()) return state;
   state.last_segment_index = segments.back().first;
+  bool newest = true;
   // The newest non-empty segment holds the last record.
-  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it, newest = false) {
     const fs::path path = dir / it->second;
     AUDITLOG_ASSIGN_OR_RETURN(std::string data, ReadFileToString(env, path));
-    if (data.empty()) continue;
-    if (data.back() != '\n') {
+    if (!data.empty() && data.back() != '\n') {
       const std::size_t cut = data.rfind('\n');
       const std::size_t offset = cut == std::string::npos ? 0 : cut + 1;
-      return Status::FailedPrecondition(path.string() + ": incomplete last line (torn tail) at byte " +
-                                        std::to_string(offset) + "; recovery is required");
+      if (torn == nullptr || !newest) {
+        return Status::FailedPrecondition(path.string() +
+                                          ": incomplete last line (torn tail) at byte " +
+                                          std::to_string(offset));
+      }
+      torn->segment = path;
+      torn->offset = offset;
+      torn->bytes = data.substr(offset);
+      data.resize(offset);
     }
+    if (data.empty()) continue;
     const std::size_t start = data.rfind('\n', data.size() - 2);
     const std::string_view line =
         std::string_view(data).substr(start == std::string::npos ? 0 : start + 1);
     RecordParser parser;
     RecordView record;
-    const std::string_view body = line.substr(0, line.size() - 1);
-    Status s = parser.Parse(body, &record);
+    Status s = parser.Parse(line.substr(0, line.size() - 1), &record);
     if (!s.ok()) return Status::Corruption(path.string() + ": last record: " + s.message());
     if (!record.hash_matches) {
-      return Status::Corruption(path.string() + ": last record's hash does not match its contents");
+      return Status::Corruption(path.string() +
+                                ": last record's hash does not match its contents");
     }
     state.next_seq = record.seq + 1;
     state.last_hash.assign(record.hash);
+    state.last_ts_micros = record.ts_micros;
     return state;
   }
   return state;
 }
 
-Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& options) {
-  AUDITLOG_RETURN_IF_ERROR(options.env->CreateDir(options.dir));
+Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& in) {
+  Options options = in;
+  Env* env = options.env;
+  AUDITLOG_RETURN_IF_ERROR(env->CreateDir(options.dir));
+  // Resolve symlinks in the path once, so that a later swap of a parent cannot redirect us.
+  std::error_code ec;
+  const fs::path canonical = fs::canonical(options.dir, ec);
+  if (!ec) options.dir = canonical;
   std::unique_ptr<RecordWriter> w(new RecordWriter(options));
-  AUDITLOG_ASSIGN_OR_RETURN(w->chain_, ReadChainState(options.env, options.dir));
+  AUDITLOG_ASSIGN_OR_RETURN(w->lock_, env->LockFile(options.dir / kLockFileName));
+
+  TornTail torn;
+  AUDITLOG_ASSIGN_OR_RETURN(w->chain_, ReadChainState(env, options.dir, &torn));
+  AUDITLOG_ASSIGN_OR_RETURN(std::optional<Manifest> manifest, LoadManifest(env, options.dir));
+  if (manifest) {
+    w->manifest_ = std::move(*manifest);
+  } else {
+    w->manifest_.service_id = options.service_id;
+    w->manifest_.created_micros = env->NowMicros();
+  }
+  // Segments deleted by retention still count for numbering.
+  for (const SegmentEntry& e : w->manifest_.segments) {
+    w->chain_.last_segment_index = std::max(w->chain_.last_segment_index, e.index);
+  }
+  if (!torn.segment.empty()) AUDITLOG_RETURN_IF_ERROR(w->Recover(torn));
+  AUDITLOG_RETURN_IF_ERROR(w->ReconcileManifest());
+  w->manifest_.clean_shutdown = false;
   AUDITLOG_RETURN_IF_ERROR(w->StartSegment());
+  if (!torn.segment.empty()) {
+    LogRecovered recovered{
+        .segment = torn.segment.filename().string(),
+        .offset = torn.offset,
+        .length = torn.bytes.size(),
+        .sha256 = Sha256Hex(torn.bytes),
+        .quarantine_file = torn.segment.filename().string() + std::string(kTornMarker) +
+                           std::to_string(torn.offset)};
+    std::string batch;
+    AUDITLOG_RETURN_IF_ERROR(w->FrameSystemEvent(env->NowMicros(), recovered, &batch));
+    AUDITLOG_RETURN_IF_ERROR(w->Write(batch));
+    AUDITLOG_RETURN_IF_ERROR(w->Sync());
+  }
   return w;
 }
 
@@ -73,31 +159,136 @@ RecordWriter::~RecordWriter() {
   if (file_) file_->Close().IgnoreError();
 }
 
+// Crash recovery. Order: the torn bytes are made durable in the quarantine file before the
+// segment is cut, so a crash at any point loses nothing; a repeated recovery finds the same
+// quarantine file (same name, same bytes) and goes on.
+Status RecordWriter::Recover(const TornTail& torn) {
+  Env* env = options_.env;
+  const fs::path quarantine =
+      torn.segment.parent_path() /
+      (torn.segment.filename().string() + std::string(kTornMarker) + std::to_string(torn.offset));
+  bool already = false;
+  if (env->FileExists(quarantine)) {
+    AUDITLOG_ASSIGN_OR_RETURN(std::string existing, ReadFileToString(env, quarantine));
+    if (existing != torn.bytes) {
+      return Status::FailedPrecondition(quarantine.string() +
+                                        " exists with other contents; move it away to recover");
+    }
+    already = true;
+  }
+  if (!already) {
+    AUDITLOG_ASSIGN_OR_RETURN(auto qfile, env->NewWritableFile(quarantine, OpenMode::kCreateExclusive));
+    AUDITLOG_RETURN_IF_ERROR(qfile->Append(torn.bytes));
+    AUDITLOG_RETURN_IF_ERROR(qfile->Sync());
+    AUDITLOG_RETURN_IF_ERROR(qfile->Close());
+    AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
+  }
+  AUDITLOG_ASSIGN_OR_RETURN(auto seg, env->NewWritableFile(torn.segment, OpenMode::kAppendExisting));
+  AUDITLOG_RETURN_IF_ERROR(seg->Truncate(torn.offset));
+  AUDITLOG_RETURN_IF_ERROR(seg->Sync());
+  return seg->Close();
+}
+
+Status RecordWriter::CloseSegmentEntry(SegmentEntry* entry, const std::string& sha256,
+                                       std::uint64_t bytes) {
+  entry->state = SegmentState::kClosed;
+  entry->sha256 = sha256;
+  entry->bytes = bytes;
+  entry->closed_micros = options_.env->NowMicros();
+  return WriteFileAtomically(options_.env, options_.dir / (entry->name + ".sha256"),
+                             ChecksumFileContents(sha256, entry->name));
+}
+
+// Brings the manifest in line with the files after a crash or an older version: a segment
+// left active by the previous process is summarized and closed; a segment file the manifest
+// does not know (created just before a crash) is added.
+Status RecordWriter::ReconcileManifest() {
+  AUDITLOG_ASSIGN_OR_RETURN(auto segments, ListSegments(options_.env, options_.dir));
+  for (const auto& [index, name] : segments) {
+    SegmentEntry* entry = manifest_.Find(name);
+    if (entry == nullptr) {
+      SegmentEntry fresh;
+      fresh.name = name;
+      fresh.index = index;
+      fresh.state = SegmentState::kActive;
+      manifest_.segments.push_back(fresh);
+      entry = &manifest_.segments.back();
+    }
+    if (entry->state != SegmentState::kActive) continue;
+    AUDITLOG_RETURN_IF_ERROR(SummarizeSegment(options_.env, options_.dir / name, entry));
+    AUDITLOG_RETURN_IF_ERROR(CloseSegmentEntry(entry, entry->sha256, entry->bytes));
+  }
+  std::sort(manifest_.segments.begin(), manifest_.segments.end(),
+            [](const SegmentEntry& a, const SegmentEntry& b) { return a.index < b.index; });
+  return Status::Ok();
+}
+
 Status RecordWriter::StartSegment() {
+  Env* env = options_.env;
   const std::uint64_t index = chain_.last_segment_index + 1;
-  const fs::path path =
-      options_.dir / SegmentFileName(index, options_.env->NowMicros());
-  AUDITLOG_ASSIGN_OR_RETURN(file_, options_.env->NewWritableFile(path, OpenMode::kCreateExclusive));
+  const std::int64_t now = env->NowMicros();
+  const std::string name = SegmentFileName(index, now);
+  const fs::path path = options_.dir / name;
+  AUDITLOG_ASSIGN_OR_RETURN(file_, env->NewWritableFile(path, OpenMode::kCreateExclusive));
   chain_.last_segment_index = index;
   segment_path_ = path;
-  dir_sync_pending_ = true;
-  return Status::Ok();
+  segment_created_micros_ = now;
+  segment_records_ = 0;
+  segment_first_seq_ = 0;
+  segment_first_hash_.clear();
+  SegmentEntry entry;
+  entry.name = name;
+  entry.index = index;
+  entry.state = SegmentState::kActive;
+  entry.created_micros = now;
+  manifest_.segments.push_back(entry);
+  manifest_.updated_micros = now;
+  // The new file's directory entry and the manifest naming it become durable together.
+  AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
+  dir_sync_pending_ = false;
+  return SaveManifest(env, options_.dir, manifest_);
 }
 
 void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch) {
   char hash[64];
   FrameRecord(chain_.next_seq, ts_micros, options_.service_id, event.critical, event.body,
               chain_.last_hash, batch, hash);
+  if (segment_records_++ == 0) {
+    segment_first_seq_ = chain_.next_seq;
+    segment_first_hash_.assign(hash, 64);
+  }
   chain_.last_hash.assign(hash, 64);
+  chain_.last_ts_micros = ts_micros;
   ++chain_.next_seq;
+}
+
+Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const Event& event,
+                                      std::string* batch) {
+  EncodedEvent encoded;
+  EncodeOptions options;
+  options.max_field_bytes = options_.max_field_bytes;
+  AUDITLOG_RETURN_IF_ERROR(EncodeEvent(event, options, &encoded));
+  Frame(std::max(ts_micros, chain_.last_ts_micros), encoded, batch);
+  return Status::Ok();
 }
 
 Status RecordWriter::Write(std::string_view batch) {
   if (!sticky_.ok()) return sticky_;
   if (!file_) return Status::FailedPrecondition("record writer is closed");
+  if (options_.min_free_bytes > 0) {
+    auto free = options_.env->FreeBytes(options_.dir);
+    if (free.ok() && *free < options_.min_free_bytes + batch.size()) {
+      return Status::DiskSpaceLow("free space on the log's file system (" + std::to_string(*free) +
+                                  " bytes) is below min_free_bytes (" +
+                                  std::to_string(options_.min_free_bytes) + ")");
+    }
+  }
   const std::uint64_t before = file_->Size();
   Status s = file_->Append(batch);
-  if (s.ok()) return s;
+  if (s.ok()) {
+    segment_hash_.Update(batch);
+    return s;
+  }
   // Invariant: a segment never holds a partial record followed by good ones.
   if (file_->Size() != before) {
     Status cut = file_->Truncate(before);
@@ -134,19 +325,57 @@ Status RecordWriter::Sync() {
   return Status::Ok();
 }
 
-Status RecordWriter::Rotate() {
+bool RecordWriter::RotationDue(std::int64_t now_micros) const {
+  if (!file_ || segment_records_ == 0) return false;
+  if (options_.rotation.daily && UtcDay(now_micros) != UtcDay(segment_created_micros_)) return true;
+  return options_.rotation.size_limit_bytes > 0 &&
+         file_->Size() >= options_.rotation.size_limit_bytes;
+}
+
+Result<bool> RecordWriter::ActiveSegmentReplaced() const {
+  if (!file_) return false;
+  AUDITLOG_ASSIGN_OR_RETURN(bool linked, file_->StillLinked());
+  return !linked;
+}
+
+// Closes the current segment: fsync, close, checksum file, manifest entry.
+Status RecordWriter::FinishSegment() {
   AUDITLOG_RETURN_IF_ERROR(Sync());
-  AUDITLOG_RETURN_IF_ERROR(file_->Close());
+  const std::uint64_t bytes = file_->Size();
+  Status s = file_->Close();
   file_.reset();
-  return StartSegment();
+  if (!s.ok()) {
+    sticky_ = s;
+    return s;
+  }
+  SegmentEntry* entry = manifest_.Find(segment_path_.filename().string());
+  if (entry == nullptr) return Status::Corruption("manifest lost the active segment's entry");
+  entry->records = segment_records_;
+  entry->first_seq = segment_first_seq_;
+  entry->first_hash = segment_first_hash_;
+  if (segment_records_ > 0) {
+    entry->last_seq = chain_.next_seq - 1;
+    entry->last_hash = chain_.last_hash;
+  }
+  return CloseSegmentEntry(entry, ToHex(segment_hash_.Finish()), bytes);
+}
+
+Status RecordWriter::Rotate() {
+  if (!sticky_.ok()) return sticky_;
+  AUDITLOG_RETURN_IF_ERROR(FinishSegment());
+  Status s = StartSegment();
+  if (!s.ok()) sticky_ = s;  // no segment to write into
+  return s;
 }
 
 Status RecordWriter::Close() {
+  if (closed_) return sticky_;
+  closed_ = true;
   if (!file_) return sticky_;
-  Status s = Sync();
-  Status c = file_->Close();
-  file_.reset();
-  return s.ok() ? c : s;
+  AUDITLOG_RETURN_IF_ERROR(FinishSegment());
+  manifest_.clean_shutdown = true;
+  manifest_.updated_micros = options_.env->NowMicros();
+  return SaveManifest(options_.env, options_.dir, manifest_);
 }
 
 std::uint64_t RecordWriter::segment_bytes() const { return file_ ? file_->Size() : 0; }

@@ -1,6 +1,8 @@
-// RecordWriter: the synchronous core that appends hash-chained records to segment files.
-// It frames, writes and fsyncs as separate steps so that the writer engine (logger.cc)
-// decides when each happens. Not thread-safe: one writer thread owns it.
+// RecordWriter: the synchronous core that appends hash-chained records to segment files and
+// keeps the storage trustworthy: it holds the directory lock, recovers a torn tail left by a
+// crash, rotates segments, checksums closed ones and maintains manifest.json. It frames,
+// writes and fsyncs as separate steps so that the writer engine (logger.cc) decides when
+// each happens. Not thread-safe: one writer thread owns it.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +10,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "auditlog/config.h"
 #include "auditlog/env.h"
+#include "auditlog/events.h"
 #include "auditlog/status.h"
 #include "event_codec.h"
+#include "manifest.h"
+#include "sha256.h"
 
 namespace auditlog::internal {
 
@@ -19,13 +26,22 @@ namespace auditlog::internal {
 struct ChainState {
   std::uint64_t next_seq = 1;
   std::string last_hash = std::string(64, '0');
+  std::int64_t last_ts_micros = 0;
   std::uint64_t last_segment_index = 0;  // 0: no segment yet
 };
 
+// A torn tail found at open: bytes after the last complete line of the newest segment.
+struct TornTail {
+  std::filesystem::path segment;
+  std::uint64_t offset = 0;
+  std::string bytes;
+};
+
 // Reads the segments in `dir` and returns where the chain stands after the last complete
-// record. A log whose last segment ends in an incomplete line is reported as
-// kFailedPrecondition (torn tail) so that nothing is silently dropped.
-Result<ChainState> ReadChainState(Env* env, const std::filesystem::path& dir);
+// record. If the newest segment ends in an incomplete line, `*torn` receives it (when
+// `torn` is null, that is an error).
+Result<ChainState> ReadChainState(Env* env, const std::filesystem::path& dir,
+                                  TornTail* torn = nullptr);
 
 class RecordWriter {
  public:
@@ -33,11 +49,17 @@ class RecordWriter {
     Env* env = nullptr;  // must outlive the writer
     std::filesystem::path dir;
     std::string service_id;  // REQUIRES: validated [A-Za-z0-9._-]{1,64}
+    RotationPolicy rotation = RotationPolicy{false, 0};
+    std::uint64_t min_free_bytes = 0;  // 0: no free-space check before writes
+    std::size_t max_field_bytes = 1024;
   };
 
-  // Creates `dir` (0700) if needed, resumes the chain from the existing segments and starts
-  // a new segment file (every process writes into segments of its own; the chain continues
-  // across them). The new segment's directory entry is made durable by the first Sync().
+  // Creates `dir` (0700) if needed, takes its lock (LOCK, flock), resumes the chain from the
+  // existing segments, quarantines a torn tail (NAME.torn-OFFSET) and records it with a
+  // critical log_recovered record, closes and checksums the previous process's segment,
+  // and starts a new segment (every process writes into segments of its own; the chain
+  // continues across them). Errors: kFailedPrecondition when another writer holds the
+  // lock (naming its pid), kCorruption when the last record cannot be trusted, kIOError.
   static Result<std::unique_ptr<RecordWriter>> Open(const Options& options);
 
   ~RecordWriter();
@@ -46,39 +68,69 @@ class RecordWriter {
 
   std::uint64_t next_seq() const { return chain_.next_seq; }
   const std::string& last_hash() const { return chain_.last_hash; }
+  std::int64_t last_ts_micros() const { return chain_.last_ts_micros; }
 
   // Appends the framed line for `event` (seq = next_seq()) to `*batch` and advances the
   // chain. Nothing is written yet.
   void Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch);
+  // Encodes a system event (log_recovered, …) and frames it. Fails only on a bug.
+  Status FrameSystemEvent(std::int64_t ts_micros, const Event& event, std::string* batch);
 
-  // Appends framed lines to the current segment. On failure the segment is cut back to its
-  // previous size, so it never holds a partial record, and the same batch may be written
-  // again later. If even the cut fails the writer becomes unusable (sticky error).
+  // Appends framed lines to the current segment. Before writing, checks that free space
+  // would stay above min_free_bytes (else kDiskSpaceLow, nothing written). On a failed or
+  // short write the segment is cut back to its previous size, so it never holds a partial
+  // record, and the same batch may be written again later. If even the cut fails the
+  // writer becomes unusable (sticky error).
   Status Write(std::string_view batch);
 
   // Makes everything written durable: fsyncs the segment, and the directory when the segment
   // is new. A failed fsync is sticky: the writer refuses all later calls.
   Status Sync();
 
-  // Closes the current segment (after a Sync) and starts the next one.
+  // True when the rotation policy asks for a new segment at `now_micros` (the UTC day
+  // changed since the segment was created, or it reached the size limit).
+  bool RotationDue(std::int64_t now_micros) const;
+
+  // Crash-safe rotation: fsync the current segment, close it, write its checksum file and
+  // manifest entry, create the next segment, fsync the directory, save the manifest.
   Status Rotate();
 
-  // Syncs and closes. Idempotent.
+  // True when the active segment's path no longer names the file being written (it was
+  // deleted or replaced). The caller then rotates and records an integrity_violation.
+  Result<bool> ActiveSegmentReplaced() const;
+
+  // Syncs, closes and checksums the segment and marks the manifest as cleanly shut down.
+  // Idempotent.
   Status Close();
 
   const std::filesystem::path& segment_path() const { return segment_path_; }
   std::uint64_t segment_bytes() const;
   std::uint64_t segment_index() const { return chain_.last_segment_index; }
+  const Manifest& manifest() const { return manifest_; }
+  // Records written into the current process's segments (including recovery records).
+  const Status& sticky_error() const { return sticky_; }
 
  private:
   explicit RecordWriter(const Options& options) : options_(options) {}
+  Status Recover(const TornTail& torn);
+  Status CloseSegmentEntry(SegmentEntry* entry, const std::string& sha256, std::uint64_t bytes);
+  Status ReconcileManifest();
   Status StartSegment();
+  Status FinishSegment();
 
   Options options_;
+  std::unique_ptr<FileLock> lock_;
   ChainState chain_;
+  Manifest manifest_;
   std::unique_ptr<WritableFile> file_;
   std::filesystem::path segment_path_;
+  std::int64_t segment_created_micros_ = 0;
+  Sha256Stream segment_hash_;  // of every byte successfully written to the segment
+  std::uint64_t segment_records_ = 0;
+  std::uint64_t segment_first_seq_ = 0;
+  std::string segment_first_hash_;
   bool dir_sync_pending_ = false;
+  bool closed_ = false;
   Status sticky_;  // first unrecoverable error; every later call returns it
 };
 
