@@ -43,6 +43,21 @@ struct TornTail {
 Result<ChainState> ReadChainState(Env* env, const std::filesystem::path& dir,
                                   TornTail* torn = nullptr);
 
+// One retention step on a closed segment.
+struct RetentionAction {
+  enum Kind : std::uint8_t { kArchive, kDelete };
+  Kind kind;
+  std::string segment;
+  std::uint64_t age_days;  // since the segment was closed
+};
+
+// What `policy` asks for at `now_micros`: archive (zstd) closed segments older than
+// archive_after_days; delete segments older than both delete_after_days and
+// min_retention_days, oldest first and only as a prefix of the log (so what remains is one
+// chain anchored at the last deleted record). Never touches the active segment.
+std::vector<RetentionAction> PlanRetention(const Manifest& manifest, const RetentionPolicy& policy,
+                                           std::int64_t now_micros);
+
 class RecordWriter {
  public:
   struct Options {
@@ -98,6 +113,12 @@ class RecordWriter {
   // True when the active segment's path no longer names the file being written (it was
   // deleted or replaced). The caller then rotates and records an integrity_violation.
   Result<bool> ActiveSegmentReplaced() const;
+
+  // Applies `policy` at `now_micros` (see PlanRetention), finishing any archival a crash
+  // interrupted. An archive is made only if the file still has the checksum the manifest
+  // recorded (else kCorruption, nothing changed). Frames one segment_archived /
+  // segment_deleted record per action into `*batch`; the caller writes and syncs it.
+  Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros, std::string* batch);
 
   // Syncs, closes and checksums the segment and marks the manifest as cleanly shut down.
   // Idempotent.
