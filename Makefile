@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build Release into build/, run the demo
 #   make test   install what is missing, build and run every test suite
 #               (Release, then AddressSanitizer+UBSan, then ThreadSanitizer)
+#   make bench  build Release and run auditlog-bench (table, PASS/MISS, docs/bench.png)
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= /tmp/auditlog-demo
 CMAKE_FLAGS ?=
@@ -40,7 +41,7 @@ test-tsan: build-tsan
 test: test-release test-asan test-tsan
 
 bench: build
-	./build/auditlog-bench
+	./build/auditlog-bench --plot docs/bench.png
 
 clean:
 	rm -rf build build-asan build-tsan
