@@ -131,7 +131,10 @@ class Encoder {
 
   void WriteString(std::string_view s, std::uint8_t rules, std::uint32_t max_bytes) {
     if ((rules & kRequired) && s.empty()) return Fail(path_, "is required but empty");
-    const std::size_t limit = max_bytes ? max_bytes : options_.max_field_bytes;
+    // A field's own limit (token_prefix) only ever tightens the configured one.
+    const std::size_t limit =
+        max_bytes ? std::min<std::size_t>(max_bytes, options_.max_field_bytes)
+                  : options_.max_field_bytes;
     if (IsAlreadySafe(s, limit)) {
       AppendJsonString(s, &json_);
       return;
@@ -166,7 +169,9 @@ class Encoder {
     char canonical[INET6_ADDRSTRLEN];
     const std::string& t = ip.text();
     const int family = t.find(':') == std::string::npos ? AF_INET : AF_INET6;
-    if (t.size() >= INET6_ADDRSTRLEN || inet_pton(family, t.c_str(), bin) != 1 ||
+    // inet_pton() reads a C string: an embedded NUL would hide whatever follows it.
+    if (t.size() >= INET6_ADDRSTRLEN || t.find('\0') != std::string::npos ||
+        inet_pton(family, t.c_str(), bin) != 1 ||
         inet_ntop(family, bin, canonical, sizeof canonical) == nullptr) {
       return Fail(path_, "is not a valid IPv4 or IPv6 address");
     }

@@ -80,23 +80,25 @@ SanitizeOutcome SanitizeString(std::string_view in, std::size_t max_bytes, std::
     std::size_t n = DecodeUtf8(in, i, &cp);
     std::string_view piece;
     char marker[16];
+    bool replaced = true;
     if (n == 0) {  // one invalid byte
       piece = kReplacementChar;
       n = 1;
-      ++outcome.neutralized;
     } else if (IsForbiddenCodePoint(cp)) {
       const int len = std::snprintf(marker, sizeof marker, "<U+%04X>", static_cast<unsigned>(cp));
       piece = std::string_view(marker, static_cast<std::size_t>(len));
-      ++outcome.neutralized;
     } else {
       piece = in.substr(i, n);
+      replaced = false;
     }
     // Never emit half a code point or half a marker: stop before the piece that overflows.
+    // What is cut off is counted as truncated, not as neutralized.
     if (out->size() - start + piece.size() > max_bytes) {
       outcome.truncated = true;
       break;
     }
     out->append(piece);
+    if (replaced) ++outcome.neutralized;
     i += n;
   }
   return outcome;

@@ -4,10 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "auditlog/events.h"
 #include "auditlog/status.h"
 
 namespace auditlog::testing {
@@ -45,5 +48,26 @@ std::vector<std::string> ReadLines(const std::filesystem::path& path);
 void WriteLines(const std::filesystem::path& path, const std::vector<std::string>& lines);
 // Segment files (*.audit) of a log directory, in name order.
 std::vector<std::filesystem::path> SegmentFiles(const std::filesystem::path& dir);
+
+// ---- Independent checks of the record format (written from docs/FORMAT.md, not from src/).
+
+// Lowercase hex SHA-256 of `data`, computed directly with OpenSSL's EVP interface.
+std::string OpenSslSha256Hex(std::string_view data);
+
+// "" when `s` is well-formed UTF-8 (RFC 3629) containing no C0 control, DEL, C1 control,
+// bidi control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), U+2028, U+2029 or
+// U+FEFF; otherwise a description of the first offence and its byte offset.
+std::string FindForbiddenText(std::string_view s);
+
+// True when some JSON object in `json` (at any depth) repeats a member name.
+// REQUIRES: `json` is valid JSON.
+bool HasDuplicateMembers(const std::string& json);
+
+// Appends one record per event to the log in `dir` through a fresh internal::RecordWriter
+// (which starts a new segment). Record i gets timestamp first_ts_micros + i seconds. When
+// `rotate_every` > 0 the writer rotates to a new segment after every `rotate_every` records.
+Status WriteTestLog(const std::filesystem::path& dir, const std::vector<Event>& events,
+                    const std::string& service_id = "queen",
+                    std::int64_t first_ts_micros = 1795741062123456, std::size_t rotate_every = 0);
 
 }  // namespace auditlog::testing
