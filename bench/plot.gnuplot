@@ -27,10 +27,11 @@ set style line 7 lc rgb "#9467bd" lw 2 dt 4 pt 5
 set multiplot layout 1,2 title "auditlog-bench: events/s vs producers (solid: auditlog; dashed: seed-style writer)"
 
 set title "EmitDurable: each producer waits until its event is fsync'ed"
-# Columns: producers, auditlog x3, seed Immediate, raw fsync rate.
+# Columns: producers, auditlog x3, seed Immediate, raw fsync rate, raw rate with busy CPUs.
 plot for [i=2:4] datafile index 0 using 1:i with linespoints ls (i-1) title columnheader(i), \
      datafile index 0 using 1:5 with linespoints ls 4 title columnheader(5), \
-     datafile index 0 using 1:6 with lines lc rgb "black" dt 3 lw 1.5 title columnheader(6)
+     datafile index 0 using 1:6 with lines lc rgb "black" dt 3 lw 1.5 title columnheader(6), \
+     datafile index 0 using 1:7 with lines lc rgb "gray50" dt 3 lw 1.5 title columnheader(7)
 
 set title "Emit, then Flush: throughput into the log (spdlog: no fsync)"
 # Columns: producers, auditlog x3, seed x3, spdlog.
