@@ -2,7 +2,10 @@
 // in its own cmd_*.cc file.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+
 #include "commands.h"
+#include "terminal.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -12,12 +15,24 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "auditlog 0.1.0");
   int exit_code = auditlog::cli::kExitOk;
   auditlog::cli::AddVerifyCommand(app, &exit_code);
+  auditlog::cli::AddQueryCommand(app, &exit_code);
+  auditlog::cli::AddTailCommand(app, &exit_code);
+  auditlog::cli::AddStatsCommand(app, &exit_code);
+  auditlog::cli::AddExportCommand(app, &exit_code);
   auditlog::cli::AddDemoCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : auditlog::cli::kExitUsage;
+    // One line naming the argument (CLI11's message does), then the usage exit code.
+    std::fprintf(stderr, "auditlog: %s (see --help)\n",
+                 auditlog::cli::SafeText(e.what()).c_str());
+    return auditlog::cli::kExitUsage;
   }
   return exit_code;
 }

@@ -5,6 +5,7 @@
 #include "auditlog/env.h"
 #include "auditlog/events.h"
 #include "auditlog/logger.h"
+#include "auditlog/query.h"
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
 #include "auditlog/value.h"

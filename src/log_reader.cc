@@ -1,0 +1,175 @@
+// Log-level reading; see log_reader.h.
+#include "log_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <map>
+
+#include "record_format.h"
+#include "zstd_file.h"
+
+namespace auditlog::internal {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
+  std::map<std::uint64_t, SegmentFile> by_index;
+  for (const std::string& name : names) {
+    std::string_view plain = name;
+    bool archived = false;
+    if (plain.size() > kArchiveSuffix.size() &&
+        plain.substr(plain.size() - kArchiveSuffix.size()) == kArchiveSuffix) {
+      plain.remove_suffix(kArchiveSuffix.size());
+      archived = true;
+    }
+    const auto index = ParseSegmentFileName(plain);
+    if (!index) continue;
+    auto it = by_index.find(*index);
+    if (it != by_index.end()) {
+      // Both NAME and NAME.zst: the plain file is authoritative until archival removes it.
+      if (archived || it->second.name != plain) continue;
+      it->second.path = dir / name;
+      it->second.archived = false;
+      continue;
+    }
+    SegmentFile s;
+    s.index = *index;
+    s.name = std::string(plain);
+    s.path = dir / name;
+    s.archived = archived;
+    by_index.emplace(*index, std::move(s));
+  }
+  std::vector<SegmentFile> out;
+  out.reserve(by_index.size());
+  for (auto& [index, segment] : by_index) out.push_back(std::move(segment));
+  return out;
+}
+
+Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& segment) {
+  if (segment.archived) return OpenCompressedFile(env, segment.path);
+  return env->NewReadableFile(segment.path);
+}
+
+std::optional<std::uint64_t> ExtractSeq(std::string_view line) {
+  static constexpr std::string_view kPrefix = "{\"v\":1,\"seq\":";
+  if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::uint64_t seq = 0;
+  const char* begin = line.data() + kPrefix.size();
+  const auto r = std::from_chars(begin, line.data() + line.size(), seq);
+  if (r.ec != std::errc() || r.ptr == begin || *r.ptr != ',') return std::nullopt;
+  return seq;
+}
+
+std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line) {
+  // The first `,"timestamp":"` is the member: the only string before it (audit_id) cannot
+  // contain an unescaped quote.
+  static constexpr std::string_view kKey = ",\"timestamp\":\"";
+  const std::size_t at = line.substr(0, 512).find(kKey);
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::size_t start = at + kKey.size();
+  if (start + 28 > line.size() || line[start + 27] != '"') return std::nullopt;
+  return ParseRecordTimestamp(line.substr(start, 27));
+}
+
+Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  std::string data;
+  AUDITLOG_RETURN_IF_ERROR(file->Read(0, 8 << 10, &data));
+  std::size_t nl = data.find('\n');
+  if (nl == std::string::npos && data.size() == (8 << 10)) {  // a long first line
+    AUDITLOG_RETURN_IF_ERROR(file->Read(0, 1 << 20, &data));
+    nl = data.find('\n');
+  }
+  if (nl == std::string::npos) return std::optional<std::string>();
+  data.resize(nl);
+  return std::optional<std::string>(std::move(data));
+}
+
+Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+  std::uint64_t lines = 0, offset = 0;
+  std::string chunk;
+  while (offset < size) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(4 << 20, size - offset));
+    AUDITLOG_RETURN_IF_ERROR(file->Read(offset, want, &chunk));
+    if (chunk.empty()) break;
+    lines += static_cast<std::uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    offset += chunk.size();
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<LineReader>> LineReader::Open(Env* env, const SegmentFile& segment,
+                                                     std::uint64_t offset) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+  offset = std::min(offset, size);
+  return std::unique_ptr<LineReader>(new LineReader(std::move(file), size, offset));
+}
+
+Result<bool> LineReader::Next(std::string_view* line, std::uint64_t* offset) {
+  for (;;) {
+    const char* start = buf_.data() + pos_;
+    const std::size_t avail = buf_.size() - pos_;
+    const void* nl = avail ? std::memchr(start, '\n', avail) : nullptr;
+    if (nl != nullptr) {
+      const std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
+      *line = std::string_view(start, len);
+      *offset = buf_offset_ + pos_;
+      pos_ += len + 1;
+      end_of_lines_ = buf_offset_ + pos_;
+      return true;
+    }
+    if (read_to_ >= size_) return false;
+    // Keep the unfinished line, drop what was consumed, append the next chunk.
+    buf_.erase(0, pos_);
+    buf_offset_ += pos_;
+    pos_ = 0;
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - read_to_));
+    AUDITLOG_RETURN_IF_ERROR(file_->Read(read_to_, want, &chunk_));
+    if (chunk_.empty()) {  // the file shrank below the snapshot: the rest is absent
+      size_ = read_to_;
+      continue;
+    }
+    read_to_ += chunk_.size();
+    buf_ += chunk_;
+  }
+}
+
+Result<bool> LogLineReader::Next(Line* line) {
+  for (;;) {
+    if (!reader_) {
+      if (next_segment_ >= segments_.size()) return false;
+      current_ = &segments_[next_segment_++];
+      line_no_ = 0;
+      auto reader = LineReader::Open(env_, *current_);
+      if (!reader.ok()) return reader.status();
+      reader_ = std::move(reader).value();
+    }
+    std::string_view text;
+    std::uint64_t offset = 0;
+    auto more = reader_->Next(&text, &offset);
+    if (!more.ok()) {
+      reader_.reset();
+      return more.status();
+    }
+    if (!*more) {
+      if (reader_->trailing_bytes() > 0) ++torn_segments_;
+      reader_.reset();
+      continue;
+    }
+    bytes_read_ += text.size() + 1;
+    line->text = text;
+    line->segment = current_;
+    line->line_no = ++line_no_;
+    line->offset = offset;
+    return true;
+  }
+}
+
+}  // namespace auditlog::internal

@@ -1,0 +1,124 @@
+// Reading a whole log: which files are its segments (in log order), cheap peeks at a
+// segment's first record, and a line reader that walks complete lines segment after segment
+// in bounded memory. Used by query, tail, stats, export and verify's ranged modes.
+// Thread-compatible: each object is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auditlog/env.h"
+#include "auditlog/status.h"
+
+namespace auditlog::internal {
+
+// One segment of a log, as found on disk.
+struct SegmentFile {
+  std::uint64_t index = 0;
+  std::string name;             // the segment's ".audit" name (its identity in the log)
+  std::filesystem::path path;   // the file to read: NAME, or NAME.zst when archived
+  bool archived = false;        // path is a zstd archive of the segment
+  // Time range of the segment's records when known without reading it. Nothing fills these
+  // yet; a manifest that records per-segment time ranges can, and readers then use them.
+  std::optional<std::int64_t> first_ts_micros, last_ts_micros;
+};
+
+// THE function that lists a log's segment files, in log order (ascending index). A segment
+// whose ".audit" file is gone but whose "NAME.audit.zst" archive exists is listed as
+// archived; when both exist (archival in progress) the plain file wins. Other files are
+// ignored. kNotFound when `dir` does not exist, kIOError when it cannot be read.
+Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem::path& dir);
+
+// Opens a segment for reading (decompressing archived segments transparently).
+Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& segment);
+
+// Cheap field extraction from a record line, without a full parse. They rely on the
+// fixed member order of version-1 lines; nullopt when the line does not have that shape.
+std::optional<std::uint64_t> ExtractSeq(std::string_view line);
+std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line);
+
+// The first complete line of a segment (looked for in its first MiB); nullopt when the
+// segment has no complete line there.
+Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment);
+
+// Number of complete lines ('\n'-terminated) in a segment, counted up to its current length.
+Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment);
+
+// Reads the complete lines of one segment from a byte offset on, up to the file's length
+// when it was opened (a file being appended to reads as a consistent snapshot). Bytes after
+// the last '\n' are a torn (or still being written) line and are not returned.
+class LineReader {
+ public:
+  // Opens `segment` and snapshots its length; reading starts at `offset` (which must be
+  // the start of a line).
+  static Result<std::unique_ptr<LineReader>> Open(Env* env, const SegmentFile& segment,
+                                                  std::uint64_t offset = 0);
+
+  // Sets `*line` (without '\n', valid until the next call) and `*offset` (its first byte);
+  // false at the end of the snapshot.
+  Result<bool> Next(std::string_view* line, std::uint64_t* offset);
+
+  std::uint64_t size() const { return size_; }
+  // At the end: the bytes after the last complete line.
+  std::uint64_t trailing_bytes() const { return size_ - end_of_lines_; }
+  // The offset just past the last line returned.
+  std::uint64_t end_of_lines() const { return end_of_lines_; }
+
+ private:
+  LineReader(std::unique_ptr<ReadableFile> file, std::uint64_t size, std::uint64_t offset)
+      : file_(std::move(file)), size_(size), buf_offset_(offset), read_to_(offset),
+        end_of_lines_(offset) {}
+
+  static constexpr std::size_t kChunk = 1 << 20;
+
+  std::unique_ptr<ReadableFile> file_;
+  std::uint64_t size_;
+  std::uint64_t buf_offset_;  // file offset of buf_[0]
+  std::uint64_t read_to_;     // file offset up to which bytes are in buf_
+  std::uint64_t end_of_lines_;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::string chunk_;
+};
+
+// Walks every complete line of a log, segment after segment from `first_segment` on.
+// Segments are opened lazily, so a long log is read in bounded memory.
+class LogLineReader {
+ public:
+  struct Line {
+    std::string_view text;  // valid until the next Next()
+    const SegmentFile* segment = nullptr;
+    std::uint64_t line_no = 0;  // 1-based within the segment
+    std::uint64_t offset = 0;
+  };
+
+  // `segments` is usually ListLogSegments(); `env` must outlive the reader.
+  LogLineReader(Env* env, std::vector<SegmentFile> segments, std::size_t first_segment = 0)
+      : env_(env), segments_(std::move(segments)), next_segment_(first_segment) {}
+
+  // False at the end of the log. An error opening or reading a segment is returned once;
+  // calling Next() again continues with the following segment.
+  Result<bool> Next(Line* line);
+
+  const std::vector<SegmentFile>& segments() const { return segments_; }
+  // Segments that ended in bytes after their last '\n' (a torn or in-progress line).
+  std::uint64_t torn_segments() const { return torn_segments_; }
+  std::uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  Env* env_;
+  std::vector<SegmentFile> segments_;
+  std::size_t next_segment_;
+  std::unique_ptr<LineReader> reader_;
+  const SegmentFile* current_ = nullptr;
+  std::uint64_t line_no_ = 0;
+  std::uint64_t torn_segments_ = 0;
+  std::uint64_t bytes_read_ = 0;
+};
+
+}  // namespace auditlog::internal
