@@ -112,8 +112,10 @@ std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
   tm.tm_hour = num(11, 2);
   tm.tm_min = num(14, 2);
   tm.tm_sec = num(17, 2);
+  // Writers never produce a leap second (":60"), and timegm() would fold it into the next
+  // minute, so it is rejected like any other out-of-range field.
   if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
+      tm.tm_sec > 59) {
     return std::nullopt;
   }
   const std::tm copy = tm;
@@ -167,24 +169,70 @@ Status CheckNoDuplicates(simdjson::dom::element e, std::string_view where,
   return Status::Ok();
 }
 
-// Finds the raw text of the value of top-level member `key` (whose value is an object or
-// array) in `line`. The members before it are fixed by the format, so a plain search for
-// `,"key":` after `from` is unambiguous: strings cannot contain a raw '"' before it.
-std::string_view RawMemberValue(std::string_view line, std::string_view key, std::size_t from,
-                                std::size_t to) {
-  const std::string needle = ",\"" + std::string(key) + "\":";
-  const std::size_t at = line.find(needle, from);
-  if (at == std::string_view::npos || at >= to) return {};
-  return line.substr(at + needle.size(), to - (at + needle.size()));
+// The end (one past the closing bracket) of the object or array that starts at `s[i]`.
+// REQUIRES: `s` is valid JSON (already parsed), so brackets inside strings are skipped by
+// skipping strings, and every bracket is matched.
+std::size_t ValueEnd(std::string_view s, std::size_t i) {
+  int depth = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '"') {
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\') ++i;
+      }
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return s.size();
+}
+
+// True when the UTF-8 sequence at `s[i]` encodes a code point that must never appear raw in
+// a record although it is valid UTF-8: a C1 control, a bidi control, U+2028/U+2029 or U+FEFF
+// (the C0 controls and DEL are single bytes, checked separately; invalid UTF-8 is left to
+// the JSON parser, which rejects it).
+bool ForbiddenSequenceAt(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+  };
+  switch (at(0)) {
+    case 0xC2: return at(1) >= 0x80 && at(1) <= 0x9F;           // U+0080–U+009F
+    case 0xD8: return at(1) == 0x9C;                            // U+061C
+    case 0xE2:
+      if (at(1) == 0x80) {
+        return at(2) == 0x8E || at(2) == 0x8F ||                // U+200E, U+200F
+               (at(2) >= 0xA8 && at(2) <= 0xAE);                // U+2028–U+202E
+      }
+      return at(1) == 0x81 && at(2) >= 0xA6 && at(2) <= 0xA9;   // U+2066–U+2069
+    case 0xEF: return at(1) == 0xBB && at(2) == 0xBF;           // U+FEFF
+    default: return false;
+  }
 }
 
 }  // namespace
 
 Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_hash) {
   *out = RecordView{};
-  for (char c : line) {
-    const auto b = static_cast<unsigned char>(c);
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto b = static_cast<unsigned char>(line[i]);
     if (b < 0x20 || b == 0x7F) return Bad("raw control character in line");
+    if (b >= 0xC2 && ForbiddenSequenceAt(line, i)) {
+      return Bad("raw C1, bidi, line-separator or BOM code point in line");
+    }
+    if (in_string) {
+      if (b == '\\') {
+        ++i;  // an escaped character is ASCII in valid JSON; anything else fails parsing
+      } else if (b == '"') {
+        in_string = false;
+      }
+    } else if (b == '"') {
+      in_string = true;
+    } else if (b == ' ') {
+      return Bad("whitespace outside a string (records are compact JSON)");
+    }
   }
   if (line.size() <= kHashSuffixBytes || line.substr(line.size() - 2) != "\"}" ||
       line.substr(line.size() - kHashSuffixBytes, kHashMemberPrefix.size()) != kHashMemberPrefix) {
@@ -202,6 +250,7 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
                                                 "prev_hash",  "hash"};
   std::size_t next = 0;  // index into kOrder of the next allowed member
   simdjson::dom::element event_el;
+  simdjson::dom::element sanitized_el;
   bool have_sanitized = false;
   for (auto field : obj) {
     std::size_t idx = next;
@@ -249,6 +298,7 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
       event_el = v;
     } else if (key == "sanitized") {
       if (!v.is_array()) return Bad("\"sanitized\" is not an array");
+      sanitized_el = v;
       have_sanitized = true;
     } else if (key == "prev_hash") {
       if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
@@ -263,15 +313,24 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   if (next != std::size(kOrder)) return Bad("missing member \"hash\"");
   impl_->keys.clear();
   AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(event_el, "\"event\"", &impl_->keys));
-
-  // Raw views of the nested values, for readers that re-parse only what they need.
-  const std::size_t prev_at = line.rfind(",\"prev_hash\":\"");
   if (have_sanitized) {
-    out->sanitized_json = RawMemberValue(line, "sanitized", 0, prev_at);
-    const std::size_t san_at = line.rfind(",\"sanitized\":", prev_at);
-    out->event_json = RawMemberValue(line, "event", 0, san_at);
-  } else {
-    out->event_json = RawMemberValue(line, "event", 0, prev_at);
+    AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys));
+  }
+
+  // Raw views of the nested values, for readers that re-parse only what they need. The
+  // members before "event" are scalars whose strings cannot hold `,"` (a raw quote in a
+  // string is always escaped), so the first `,"event":` is the member; its value's extent is
+  // found by bracket matching, since any member name may occur inside a custom event.
+  static constexpr std::string_view kEventKey = ",\"event\":";
+  static constexpr std::string_view kSanitizedKey = ",\"sanitized\":";
+  std::size_t event_at = line.find(kEventKey);
+  if (event_at == std::string_view::npos) return Bad("missing member \"event\"");
+  event_at += kEventKey.size();
+  const std::size_t event_end = ValueEnd(line, event_at);
+  out->event_json = line.substr(event_at, event_end - event_at);
+  if (have_sanitized) {
+    const std::size_t san_at = event_end + kSanitizedKey.size();
+    out->sanitized_json = line.substr(san_at, ValueEnd(line, san_at) - san_at);
   }
   // The stored hash is 64 hex digits at a fixed place: it is a view into the line, not into
   // the parser, so it survives the next Parse() only as long as the line does.

@@ -66,8 +66,11 @@ bool HasDuplicateMembers(const std::string& json);
 // Appends one record per event to the log in `dir` through a fresh internal::RecordWriter
 // (which starts a new segment). Record i gets timestamp first_ts_micros + i seconds. When
 // `rotate_every` > 0 the writer rotates to a new segment after every `rotate_every` records.
+// Without `clean_close` the writer is dropped without Close(), as in a crash after the
+// records reached the kernel.
 Status WriteTestLog(const std::filesystem::path& dir, const std::vector<Event>& events,
                     const std::string& service_id = "queen",
-                    std::int64_t first_ts_micros = 1795741062123456, std::size_t rotate_every = 0);
+                    std::int64_t first_ts_micros = 1795741062123456, std::size_t rotate_every = 0,
+                    bool clean_close = true);
 
 }  // namespace auditlog::testing
