@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <unordered_set>
 #include <vector>
 
+#include "log_reader.h"
 #include "record_format.h"
-#include "segment_reader.h"
+#include "verify_pipeline.h"
 
 namespace auditlog {
 
@@ -49,6 +51,12 @@ class Verifier {
             std::string_view line) {
     RecordView r;
     Status s = parser_.Parse(line, &r);
+    Checked(file, line_no, offset, line.size(), s, r);
+  }
+
+  // Line()'s checks, for a line already parsed (by a worker thread) into `s` and `r`.
+  void Checked(const std::string& file, std::uint64_t line_no, std::uint64_t offset,
+               std::size_t line_size, const Status& s, const RecordView& r) {
     if (!s.ok()) {
       Add(FindingKind::kMalformedRecord, file, line_no, offset, std::nullopt, s.message());
       // The chain cannot be followed through an unreadable line; the next record's link
@@ -56,11 +64,12 @@ class Verifier {
       return;
     }
     ++report_.records;
-    report_.bytes += line.size() + 1;
+    report_.bytes += line_size + 1;
     if (r.critical) ++report_.critical_records;
     if (!report_.first_seq) {
       report_.first_seq = r.seq;
       report_.first_timestamp.assign(r.timestamp);
+      report_.first_hash.assign(r.hash);
     }
     report_.last_seq = r.seq;
     report_.last_timestamp.assign(r.timestamp);
@@ -70,12 +79,14 @@ class Verifier {
           "stored hash does not match the record's contents (the line was altered)");
     }
     const std::uint64_t expected_seq = prev_seq_ + 1;
-    if (r.seq != expected_seq) {
+    // A range whose anchor line could not be read: its first link cannot be checked.
+    const bool anchored = !std::exchange(unanchored_, false);
+    if (anchored && r.seq != expected_seq) {
       Add(FindingKind::kSeqGap, file, line_no, offset, r.seq,
           "expected seq " + std::to_string(expected_seq) + ", found " + std::to_string(r.seq) +
               (r.seq <= prev_seq_ ? " (repeated or out of order)" : " (records missing)"));
     }
-    if (r.prev_hash != prev_hash_) {
+    if (anchored && r.prev_hash != prev_hash_) {
       Add(FindingKind::kChainBroken, file, line_no, offset, r.seq,
           prev_seq_ == 0 ? "first record's prev_hash is not the genesis value (64 zeros)"
                          : "prev_hash does not match the hash of the record before (seq " +
@@ -95,6 +106,24 @@ class Verifier {
     report_.last_hash = prev_hash_;
   }
 
+  // Ranged modes: the line before the range. Its stored hash and seq are what the range's
+  // first record must link to; the anchor itself is not verified (it is outside the range).
+  void Anchor(const std::string& file, std::uint64_t line_no, std::uint64_t offset,
+              std::string_view line) {
+    RecordView r;
+    Status s = parser_.Parse(line, &r, /*compute_hash=*/false);
+    if (!s.ok()) {
+      Add(FindingKind::kMalformedRecord, file, line_no, offset, std::nullopt,
+          "the record before the verified range (its anchor) is malformed: " + s.message());
+      unanchored_ = true;
+      return;
+    }
+    prev_seq_ = r.seq;
+    prev_hash_.assign(r.hash);
+    report_.anchor_seq = r.seq;
+    report_.anchor_hash = prev_hash_;
+  }
+
   void Add(FindingKind kind, const std::string& file, std::uint64_t line, std::uint64_t offset,
            std::optional<std::uint64_t> seq, std::string reason) {
     report_.findings.push_back(Finding{kind, file, line, offset, seq, std::move(reason)});
@@ -106,53 +135,69 @@ class Verifier {
   std::uint64_t prev_seq_ = 0;
   std::string prev_hash_ = std::string(internal::kGenesisHash);
   std::unordered_set<std::string> audit_ids_;
+  bool unanchored_ = false;
+};
+
+// Feeds the pipeline's lines, in log order, to the Verifier.
+class PipelineSink : public internal::VerifySink {
+ public:
+  PipelineSink(Verifier* verifier, VerifyReport* report, const VerifyOptions& options)
+      : verifier_(*verifier), report_(*report), options_(options) {}
+
+  void BeginSegment(const internal::SegmentFile&) override { ++report_.segments; }
+  void AnchorLine(const internal::SegmentFile& segment, std::uint64_t line_no,
+                  std::uint64_t offset, std::string_view line) override {
+    verifier_.Anchor(segment.name, line_no, offset, line);
+  }
+  void Line(const internal::SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
+            std::size_t size, const Status& parsed, const RecordView& record) override {
+    verifier_.Checked(segment.name, line_no, offset, size, parsed, record);
+  }
+  void SegmentProblem(FindingKind kind, const internal::SegmentFile& segment,
+                      std::uint64_t line_no, std::uint64_t offset, std::string reason) override {
+    verifier_.Add(kind, segment.name, line_no, offset, std::nullopt, std::move(reason));
+  }
+  void Progress(const VerifyProgress& progress) override {
+    if (options_.progress) options_.progress(progress);
+  }
+
+ private:
+  Verifier& verifier_;
+  VerifyReport& report_;
+  const VerifyOptions& options_;
 };
 
 }  // namespace
 
 Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   Env* env = options.env ? options.env : Env::Default();
-  AUDITLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
-  std::vector<std::pair<std::uint64_t, std::string>> segments;
-  for (std::string& name : names) {
-    if (auto index = internal::ParseSegmentFileName(name)) {
-      segments.emplace_back(*index, std::move(name));
-    }
+  if (options.last_n && (options.since || options.until)) {
+    return Status::InvalidArgument("verify options: last_n and since/until are exclusive");
   }
-  std::sort(segments.begin(), segments.end());
+  if (options.last_n && *options.last_n == 0) {
+    return Status::InvalidArgument("verify options: last_n is 0");
+  }
+  if (options.since && options.until && *options.since > *options.until) {
+    return Status::InvalidArgument("verify options: since is after until");
+  }
+  // The one listing of a log's segments (plain and archived), in log order.
+  AUDITLOG_ASSIGN_OR_RETURN(std::vector<internal::SegmentFile> segments,
+                            internal::ListLogSegments(env, dir));
+  auto micros = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  };
+  internal::PipelineOptions pipeline;
+  pipeline.range.last_n = options.last_n;
+  if (options.since) pipeline.range.since_micros = micros(*options.since);
+  if (options.until) pipeline.range.until_micros = micros(*options.until);
+  pipeline.threads = options.threads;
+  pipeline.report_progress = static_cast<bool>(options.progress);
 
   VerifyReport report;
+  report.ranged = pipeline.range.ranged();
   Verifier verifier(&report);
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const std::string& name = segments[i].second;
-    ++report.segments;
-    auto reader = internal::SegmentReader::Open(env, dir / name);
-    if (!reader.ok()) {
-      verifier.Add(FindingKind::kBadSegment, name, 0, 0, std::nullopt, reader.status().message());
-      continue;
-    }
-    std::string_view line;
-    std::uint64_t offset = 0, line_no = 0;
-    for (;;) {
-      auto more = (*reader)->Next(&line, &offset);
-      if (!more.ok()) {
-        verifier.Add(FindingKind::kBadSegment, name, line_no, offset, std::nullopt,
-                     more.status().message());
-        break;
-      }
-      if (!*more) break;
-      verifier.Line(name, ++line_no, offset, line);
-    }
-    if ((*reader)->torn_tail()) {
-      const bool newest = i + 1 == segments.size();
-      verifier.Add(newest ? FindingKind::kTornTail : FindingKind::kBadSegment, name, line_no + 1,
-                   (*reader)->torn_offset(), std::nullopt,
-                   std::to_string((*reader)->torn_bytes()) +
-                       " bytes after the last complete line" +
-                       (newest ? " (an interrupted write, e.g. a crash)"
-                               : " in a segment that is not the newest"));
-    }
-  }
+  PipelineSink sink(&verifier, &report, options);
+  AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));
   return report;
 }
 

@@ -4,8 +4,10 @@
 // to the same log (each segment is read up to the length it had when it was opened).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,8 +40,32 @@ struct Finding {
   std::string reason;
 };
 
+// How far a Verify run has got; see VerifyOptions::progress.
+struct VerifyProgress {
+  std::uint64_t bytes_done = 0;   // bytes read so far (including skipped lines before a range)
+  std::uint64_t bytes_total = 0;  // bytes of the segments to read (snapshotted at the start)
+  std::uint64_t records_done = 0;
+  double elapsed_seconds = 0;
+};
+
 struct VerifyOptions {
   Env* env = nullptr;  // nullptr: Env::Default(); must outlive the call
+
+  // Which records to verify; by default all. At most one of `last_n` and since/until may be
+  // set (kInvalidArgument otherwise). A range is verified from an anchored record: the
+  // record just before it is read (not itself verified) and its stored hash must be the
+  // first record's prev_hash, so a range's chain link is still checked across its boundary.
+  std::optional<std::uint64_t> last_n;  // the last N complete lines of the log
+  // The contiguous run of records from the first one stamped at or after `since` up to
+  // (excluding) the first one stamped after `until`. Either bound may be left open.
+  std::optional<std::chrono::system_clock::time_point> since, until;
+
+  // Threads that parse and hash in parallel (the chain check stays sequential); 0: one
+  // per core, at most 8. Logs under 8 MiB are verified on the calling thread.
+  unsigned threads = 0;
+
+  // Called on the calling thread about every 100 ms while a large log is being read.
+  std::function<void(const VerifyProgress&)> progress;
 };
 
 struct VerifyReport {
@@ -51,6 +77,14 @@ struct VerifyReport {
   std::optional<std::uint64_t> first_seq, last_seq;
   std::string first_timestamp, last_timestamp;
   std::string last_hash;               // hash of the last record: an anchor to publish
+  std::string first_hash;              // hash of the first record verified
+
+  // Ranged modes (last_n, since/until): the record just before the range, whose stored
+  // hash anchored the first verified record's prev_hash. Unset when the range starts at
+  // the log's first record (then the anchor is the genesis value).
+  bool ranged = false;
+  std::optional<std::uint64_t> anchor_seq;
+  std::string anchor_hash;
 
   // No finding at all.
   bool intact() const { return findings.empty(); }
@@ -59,9 +93,12 @@ struct VerifyReport {
   bool torn_tail() const;
 };
 
-// Verifies every record of every segment in `dir`: line form, hash, chain link, seq
-// contiguity, audit_id uniqueness and JSON validity. Findings are part of the report; the
-// Status is an error only when the log cannot be read at all (kNotFound, kIOError).
+// Verifies every record of every segment in `dir` (or the range `options` selects): line
+// form, hash, chain link, seq contiguity, audit_id uniqueness and JSON validity. Findings
+// are part of the report; the Status is an error only when the log cannot be read at all
+// (kNotFound, kIOError) or the options are contradictory (kInvalidArgument). Large logs
+// are parsed and hashed on several threads; findings and counts are the same as a
+// sequential run's.
 // Example:
 //   auto report = auditlog::Verify("/var/lib/audit/queen");
 //   if (!report.ok()) ...;               // I/O error

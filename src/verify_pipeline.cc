@@ -1,0 +1,471 @@
+// Parallel parse-and-hash for Verify; see verify_pipeline.h.
+//
+// The calling thread reads each segment in chunks, cuts them at the last '\n' into blocks
+// of complete lines and queues them; workers parse and hash whole blocks; the calling
+// thread then takes the blocks back in the order it queued them and feeds each line's
+// outcome to the sink. Everything order-dependent (the chain, seq, duplicates) therefore
+// happens on one thread, in log order, exactly as in a sequential run.
+#include "verify_pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "zstd_file.h"
+
+namespace auditlog::internal {
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 4 << 20;
+// Below this much data, threads cost more than they save.
+constexpr std::uint64_t kParallelMinBytes = 8 << 20;
+
+// What verify needs from one parsed line, owned so that the parser can move on.
+struct Examined {
+  std::uint64_t offset = 0;
+  std::uint64_t line_no = 0;
+  std::uint32_t begin = 0;  // position of the line in Block::data
+  std::uint32_t size = 0;
+  Status status;
+  std::uint64_t seq = 0;
+  std::int64_t ts_micros = 0;
+  bool critical = false;
+  bool hash_matches = false;
+  char timestamp[27];
+  char prev_hash[64];
+  std::string audit_id;
+  std::string service_id;
+};
+
+struct Block {
+  const SegmentFile* segment = nullptr;
+  std::string data;  // complete lines, each ending in '\n'
+  std::uint64_t data_offset = 0;  // file offset of data[0]
+  std::uint64_t first_line_no = 0;
+  std::size_t skip_bytes = 0;     // leading bytes that precede the range
+  std::size_t end_bytes = 0;      // bytes of data that are part of the range
+  std::vector<Examined> lines;
+  bool done = false;              // guarded by Pool::mu_
+};
+
+void Examine(RecordParser* parser, Block* b) {
+  std::size_t pos = b->skip_bytes;
+  std::uint64_t line_no = b->first_line_no;
+  b->lines.clear();
+  while (pos < b->end_bytes) {
+    const std::size_t nl = b->data.find('\n', pos);
+    const std::string_view line(b->data.data() + pos, nl - pos);
+    Examined& e = b->lines.emplace_back();
+    e.offset = b->data_offset + pos;
+    e.line_no = line_no++;
+    e.begin = static_cast<std::uint32_t>(pos);
+    e.size = static_cast<std::uint32_t>(line.size());
+    RecordView r;
+    e.status = parser->Parse(line, &r);
+    if (e.status.ok()) {
+      e.seq = r.seq;
+      e.ts_micros = r.ts_micros;
+      e.critical = r.critical;
+      e.hash_matches = r.hash_matches;
+      std::memcpy(e.timestamp, r.timestamp.data(), sizeof e.timestamp);  // validated: 27 chars
+      std::memcpy(e.prev_hash, r.prev_hash.data(), sizeof e.prev_hash);  // validated: 64 hex
+      e.audit_id.assign(r.audit_id);
+      e.service_id.assign(r.service_id);
+    }
+    pos = nl + 1;
+  }
+}
+
+// A fixed set of workers examining queued blocks.
+class Pool {
+ public:
+  explicit Pool(unsigned threads) {
+    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  void Submit(Block* b) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(b);
+    }
+    work_cv_.notify_one();
+  }
+  void Wait(Block* b) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [b] { return b->done; });
+  }
+
+ private:
+  void Work() {
+    RecordParser parser;
+    for (;;) {
+      Block* b = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        b = queue_.front();
+        queue_.pop_front();
+      }
+      Examine(&parser, b);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        b->done = true;
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<Block*> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+// Everything that reaches the sink, in log order.
+struct Item {
+  enum Kind { kBegin, kAnchor, kBlock, kProblem } kind;
+  const SegmentFile* segment = nullptr;
+  std::unique_ptr<Block> block;
+  FindingKind finding = FindingKind::kBadSegment;
+  std::uint64_t line_no = 0, offset = 0;
+  std::string text;  // kAnchor: the line; kProblem: the reason
+};
+
+class Pipeline {
+ public:
+  Pipeline(Env* env, const std::vector<SegmentFile>& segments, const PipelineOptions& options,
+           VerifySink* sink)
+      : env_(env), segments_(segments), options_(options), sink_(sink) {}
+
+  Status Run() {
+    start_time_ = std::chrono::steady_clock::now();
+    // Snapshot every segment's length first: records appended during the run are not read.
+    sizes_.resize(segments_.size());
+    for (std::size_t i = 0; i < segments_.size(); ++i) sizes_[i] = SnapshotSize(segments_[i]);
+    std::size_t first = 0;
+    AUDITLOG_RETURN_IF_ERROR(PlanRange(&first));
+    for (std::size_t i = first; i < segments_.size(); ++i) {
+      total_bytes_ += sizes_[i].value_or(0);
+    }
+    unsigned threads = options_.threads;
+    if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    if (total_bytes_ < kParallelMinBytes) threads = 1;
+    if (threads > 1) pool_ = std::make_unique<Pool>(threads);
+    max_in_flight_ = threads > 1 ? 2 * threads + 1 : 1;
+
+    for (std::size_t i = first; i < segments_.size() && !stop_; ++i) ReadSegment(i);
+    while (!items_.empty()) Consume();
+    return Status::Ok();
+  }
+
+ private:
+  std::optional<std::uint64_t> SnapshotSize(const SegmentFile& s) {
+    if (!s.archived) {
+      auto size = env_->GetFileSize(s.path);
+      return size.ok() ? std::optional<std::uint64_t>(*size) : std::nullopt;
+    }
+    auto file = OpenCompressedFile(env_, s.path);
+    if (!file.ok()) return std::nullopt;
+    auto size = (*file)->Size();
+    return size.ok() ? std::optional<std::uint64_t>(*size) : std::nullopt;
+  }
+
+  // Lines of segment i up to its snapshot length.
+  Result<std::uint64_t> CountLinesOf(std::size_t i) {
+    if (!sizes_[i]) return std::uint64_t{0};
+    AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env_, segments_[i]));
+    std::uint64_t lines = 0, offset = 0;
+    std::string chunk;
+    while (offset < *sizes_[i]) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *sizes_[i] - offset));
+      AUDITLOG_RETURN_IF_ERROR(file->Read(offset, want, &chunk));
+      if (chunk.empty()) break;
+      lines += static_cast<std::uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+      offset += chunk.size();
+    }
+    return lines;
+  }
+
+  // Decides the first segment to read and where the range starts.
+  Status PlanRange(std::size_t* first) {
+    const VerifyRange& range = options_.range;
+    in_range_ = !range.last_n && !range.since_micros;
+    if (range.last_n) {
+      std::size_t s = segments_.size();
+      std::uint64_t have = 0;
+      while (s > 0 && have < *range.last_n) {
+        --s;
+        auto n = CountLinesOf(s);
+        if (!n.ok()) return n.status();
+        have += *n;
+      }
+      if (have <= *range.last_n) {  // the whole log
+        in_range_ = true;
+        *first = 0;
+        return Status::Ok();
+      }
+      start_segment_ = s;
+      start_line_ = have - *range.last_n + 1;
+      *first = s;
+      return Status::Ok();
+    }
+    if (range.since_micros) {
+      // Segment i holds only records before `since` when segment i+1 already starts
+      // before it (records are stamped in seq order). Keep the last such segment: its last
+      // line may be the anchor.
+      std::size_t i = 0;
+      while (i + 1 < segments_.size()) {
+        auto line = PeekFirstLine(env_, segments_[i + 1]);
+        if (!line.ok() || !line->has_value()) break;
+        auto ts = ExtractTimestampMicros(**line);
+        if (!ts || *ts >= *range.since_micros) break;
+        ++i;
+      }
+      *first = i;
+    }
+    return Status::Ok();
+  }
+
+  bool IsRangeStart(std::size_t seg, std::uint64_t line_no, std::string_view line) const {
+    if (options_.range.last_n) {
+      return seg > start_segment_ || (seg == start_segment_ && line_no >= start_line_);
+    }
+    const auto ts = ExtractTimestampMicros(line);
+    return ts && *ts >= *options_.range.since_micros;
+  }
+
+  bool IsPastRange(std::string_view line) const {
+    if (!options_.range.until_micros) return false;
+    const auto ts = ExtractTimestampMicros(line);
+    return ts && *ts > *options_.range.until_micros;
+  }
+
+  void Push(Item item) {
+    items_.push_back(std::move(item));
+    while (items_.size() > max_in_flight_) Consume();
+  }
+
+  void ReadSegment(std::size_t i) {
+    const SegmentFile& seg = segments_[i];
+    if (in_range_) Push(Item{Item::kBegin, &seg});
+    if (!sizes_[i]) {
+      if (in_range_) {
+        Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, 0, 0,
+                  "cannot read the segment's size"});
+      }
+      return;
+    }
+    auto opened = OpenSegment(env_, seg);
+    if (!opened.ok()) {
+      if (in_range_) {
+        Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, 0, 0,
+                  opened.status().message()});
+      }
+      return;
+    }
+    std::unique_ptr<ReadableFile> file = std::move(opened).value();
+    const std::uint64_t size = *sizes_[i];
+    std::string carry;               // an incomplete line carried to the next chunk
+    std::uint64_t carry_offset = 0;  // its file offset
+    std::uint64_t line_no = 1;       // number of the next line
+    std::uint64_t read_to = 0;
+    std::string chunk;
+    while (read_to < size && !stop_) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
+      Status s = file->Read(read_to, want, &chunk);
+      if (!s.ok()) {
+        if (in_range_) {
+          Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, line_no, carry_offset,
+                    s.message()});
+        }
+        return;
+      }
+      if (chunk.empty()) break;  // shrank below the snapshot: the rest is absent
+      read_to += chunk.size();
+      const std::size_t last_nl = chunk.rfind('\n');
+      if (last_nl == std::string::npos) {
+        carry += chunk;
+        continue;
+      }
+      auto block = std::make_unique<Block>();
+      block->segment = &seg;
+      block->data_offset = carry_offset;
+      block->first_line_no = line_no;
+      block->data.reserve(carry.size() + last_nl + 1);
+      block->data = std::move(carry);
+      block->data.append(chunk, 0, last_nl + 1);
+      carry.assign(chunk, last_nl + 1);
+      carry_offset = block->data_offset + block->data.size();
+      line_no += static_cast<std::uint64_t>(
+          std::count(block->data.begin(), block->data.end(), '\n'));
+      Submit(i, std::move(block));
+    }
+    if (!carry.empty() && in_range_ && !stop_) {
+      const bool newest = i + 1 == segments_.size();
+      Push(Item{Item::kProblem, &seg, nullptr,
+                newest ? FindingKind::kTornTail : FindingKind::kBadSegment, line_no, carry_offset,
+                std::to_string(carry.size()) + " bytes after the last complete line" +
+                    (newest ? " (an interrupted write, e.g. a crash)"
+                            : " in a segment that is not the newest")});
+    }
+  }
+
+  // Finds where the range starts and ends inside `block`, then queues it.
+  void Submit(std::size_t seg, std::unique_ptr<Block> block) {
+    block->end_bytes = block->data.size();
+    std::size_t pos = 0;
+    std::uint64_t line_no = block->first_line_no;
+    if (!in_range_) {
+      while (pos < block->data.size()) {
+        const std::size_t nl = block->data.find('\n', pos);
+        const std::string_view line(block->data.data() + pos, nl - pos);
+        if (IsRangeStart(seg, line_no, line)) {
+          in_range_ = true;
+          if (have_anchor_) {
+            Push(Item{Item::kAnchor, anchor_segment_, nullptr, FindingKind::kBadSegment,
+                      anchor_line_no_, anchor_offset_, std::move(anchor_)});
+          }
+          Push(Item{Item::kBegin, block->segment});
+          break;
+        }
+        have_anchor_ = true;
+        anchor_.assign(line);
+        anchor_segment_ = block->segment;
+        anchor_line_no_ = line_no;
+        anchor_offset_ = block->data_offset + pos;
+        pos = nl + 1;
+        ++line_no;
+      }
+      if (!in_range_) {
+        pre_range_bytes_ += block->data.size();
+        return;
+      }
+      block->skip_bytes = pos;
+      block->first_line_no = line_no;
+      pre_range_bytes_ += pos;
+    }
+    if (options_.range.until_micros) {
+      std::size_t p = block->skip_bytes;
+      while (p < block->data.size()) {
+        const std::size_t nl = block->data.find('\n', p);
+        if (IsPastRange(std::string_view(block->data.data() + p, nl - p))) {
+          block->end_bytes = p;
+          stop_ = true;
+          break;
+        }
+        p = nl + 1;
+      }
+    }
+    Block* raw = block.get();
+    Item item{Item::kBlock, block->segment};
+    item.block = std::move(block);
+    if (pool_) {
+      pool_->Submit(raw);
+    } else {
+      Examine(&parser_, raw);
+      raw->done = true;
+    }
+    Push(std::move(item));
+  }
+
+  void Consume() {
+    Item item = std::move(items_.front());
+    items_.pop_front();
+    switch (item.kind) {
+      case Item::kBegin:
+        sink_->BeginSegment(*item.segment);
+        break;
+      case Item::kAnchor:
+        sink_->AnchorLine(*item.segment, item.line_no, item.offset, item.text);
+        break;
+      case Item::kProblem:
+        sink_->SegmentProblem(item.finding, *item.segment, item.line_no, item.offset,
+                              std::move(item.text));
+        break;
+      case Item::kBlock: {
+        Block* b = item.block.get();
+        if (pool_) pool_->Wait(b);
+        for (const Examined& e : b->lines) {
+          RecordView r;
+          if (e.status.ok()) {
+            r.seq = e.seq;
+            r.audit_id = e.audit_id;
+            r.timestamp = std::string_view(e.timestamp, sizeof e.timestamp);
+            r.ts_micros = e.ts_micros;
+            r.service_id = e.service_id;
+            r.critical = e.critical;
+            r.prev_hash = std::string_view(e.prev_hash, sizeof e.prev_hash);
+            r.hash = std::string_view(b->data).substr(e.begin + e.size - 66, 64);
+            r.hash_matches = e.hash_matches;
+          }
+          sink_->Line(*b->segment, e.line_no, e.offset, e.size, e.status, r);
+        }
+        done_bytes_ += b->data.size();
+        MaybeReportProgress(b->lines.size());
+        break;
+      }
+    }
+  }
+
+  void MaybeReportProgress(std::size_t lines) {
+    lines_done_ += lines;
+    if (!options_.report_progress) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_progress_ < std::chrono::milliseconds(100)) return;
+    last_progress_ = now;
+    VerifyProgress p;
+    p.bytes_done = done_bytes_ + pre_range_bytes_;
+    p.bytes_total = total_bytes_;
+    p.records_done = lines_done_;
+    p.elapsed_seconds = std::chrono::duration<double>(now - start_time_).count();
+    sink_->Progress(p);
+  }
+
+  Env* env_;
+  const std::vector<SegmentFile>& segments_;
+  PipelineOptions options_;
+  VerifySink* sink_;
+  std::vector<std::optional<std::uint64_t>> sizes_;
+  std::unique_ptr<Pool> pool_;
+  RecordParser parser_;  // for the single-threaded path
+  std::deque<Item> items_;
+  std::size_t max_in_flight_ = 1;
+
+  bool in_range_ = true;
+  bool stop_ = false;  // the range ended (--until)
+  std::size_t start_segment_ = 0;
+  std::uint64_t start_line_ = 1;
+  bool have_anchor_ = false;
+  std::string anchor_;
+  const SegmentFile* anchor_segment_ = nullptr;
+  std::uint64_t anchor_line_no_ = 0, anchor_offset_ = 0;
+
+  std::chrono::steady_clock::time_point start_time_, last_progress_;
+  std::uint64_t total_bytes_ = 0, done_bytes_ = 0, pre_range_bytes_ = 0;
+  std::uint64_t lines_done_ = 0;
+};
+
+}  // namespace
+
+Status RunVerifyPipeline(Env* env, const std::vector<SegmentFile>& segments,
+                         const PipelineOptions& options, VerifySink* sink) {
+  Pipeline pipeline(env, segments, options, sink);
+  return pipeline.Run();
+}
+
+}  // namespace auditlog::internal
