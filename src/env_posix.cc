@@ -264,6 +264,12 @@ class PosixEnv final : public Env {
 
 }  // namespace
 
+std::int64_t Env::MonotonicMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 Env* Env::Default() {
   static PosixEnv* env = new PosixEnv();  // never deleted: other statics may still use it
   return env;

@@ -1,102 +1,731 @@
-// Interim Logger: synchronous, one mutex, writes and fsyncs inline. It keeps the public API
-// working while the background writer engine (issue "Writer engine") is built to replace it.
+// The writer engine behind Logger (issue "Writer engine").
+//
+// Emit() validates and encodes the event on the caller's thread. Then, in one short
+// critical section, it takes the next seq and a timestamp (clamped so that timestamps never
+// decrease in seq order) and copies the encoded body into the next slot of a fixed ring:
+// seq order == queue order == file order. One writer thread takes everything queued, frames
+// it (hash chain) into one buffer, writes it with one write(), and fsyncs when the
+// FlushPolicy says so, or when someone waits in Flush()/EmitDurable(). Only after a
+// successful fsync does it raise the durable watermark and wake the waiters, so the
+// watermark is never ahead of the disk, and concurrent waiters share one fsync (group commit).
+//
+// Locking: `mu` guards every member marked "guarded by mu". The slots in [head, head+count)
+// are queued; producers write only slots outside that range, and the writer reads the range
+// it took under `mu` without holding it, then gives the slots back under `mu`. The
+// RecordWriter, the batch buffer and the un-synced bookkeeping belong to the writer thread.
+// No I/O ever happens while `mu` is held.
 #include "auditlog/logger.h"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <limits>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "event_codec.h"
+#include "flush_policy.h"
+#include "logger_test_peer.h"
+#include "metrics.h"
 #include "record_writer.h"
 
 namespace auditlog {
+namespace {
 
-struct Logger::Impl {
-  Config config;
-  Env* env = nullptr;
-  std::unique_ptr<internal::RecordWriter> writer;
-  internal::EncodeOptions encode_options;
-  std::mutex mu;
-  Stats stats;
-  std::string batch;
-  bool shut_down = false;
+using internal::FlushPolicy;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// A queued event. Slots are reused, and their body strings keep their capacity, so Emit does
+// not allocate in steady state.
+struct Slot {
+  internal::EncodedEvent event;
+  std::int64_t ts_micros = 0;         // record timestamp (wall clock, clamped)
+  std::int64_t emit_mono_micros = 0;  // when it was emitted (monotonic), for Batched intervals
+  bool system = false;                // a system event (may use the reserve slots)
 };
 
-Logger::Logger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Logger::~Logger() { Shutdown().IgnoreError(); }
+// Slots beyond Config::queue_capacity_events that only the library's own system events may
+// use, so that recording one never fails for a full queue.
+constexpr std::size_t kSystemReserveSlots = 16;
+// A body larger than this is released after framing instead of being kept for reuse: a ring
+// then keeps at most (slots * this) bytes of spare capacity.
+constexpr std::size_t kMaxRetainedBodyBytes = 4096;
+// The per-thread encoding buffer is released when it grew beyond this.
+constexpr std::size_t kMaxRetainedEncodeBytes = 64 * 1024;
 
-Result<std::unique_ptr<Logger>> Logger::Open(const Config& config) {
-  AUDITLOG_RETURN_IF_ERROR(ValidateServiceId(config.service_id));
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
-  impl->env = config.env ? config.env : Env::Default();
-  impl->encode_options.max_field_bytes = config.max_field_bytes;
-  if (const auto* local = std::get_if<LocalMode>(&config.mode)) {
-    if (local->dir.empty()) return Status::InvalidArgument("mode.dir: empty log directory");
-    AUDITLOG_ASSIGN_OR_RETURN(impl->writer,
-                              internal::RecordWriter::Open({impl->env, local->dir, config.service_id}));
+// Retry of failed writes: exponential back-off, and a few last attempts after Shutdown().
+constexpr std::int64_t kFirstBackoffMicros = 1000;
+constexpr std::int64_t kMaxBackoffMicros = 1000 * 1000;
+constexpr int kAttemptsAfterShutdown = 3;
+// The writer's longest single sleep; it re-reads the clock when it wakes.
+constexpr std::int64_t kMaxSleepMicros = 10 * 1000 * 1000;
+
+Status ValidateConfig(const Config& c) {
+  AUDITLOG_RETURN_IF_ERROR(ValidateServiceId(c.service_id));
+  if (const auto* local = std::get_if<LocalMode>(&c.mode); local && local->dir.empty()) {
+    return Status::InvalidArgument("mode.dir: empty log directory");
   }
-  return std::unique_ptr<Logger>(new Logger(std::move(impl)));
+  AUDITLOG_RETURN_IF_ERROR(internal::ValidateFlushMode(c.flush_mode));
+  if (c.queue_capacity_events == 0) {
+    return Status::InvalidArgument("queue_capacity_events: must be at least 1");
+  }
+  if (c.queue_capacity_events > (std::size_t{1} << 26)) {
+    return Status::InvalidArgument("queue_capacity_events: must be at most 67108864");
+  }
+  if (c.queue_capacity_bytes == 0) {
+    return Status::InvalidArgument("queue_capacity_bytes: must be at least 1");
+  }
+  if (c.block_timeout.count() < 0) {
+    return Status::InvalidArgument("block_timeout: must not be negative");
+  }
+  if (c.max_field_bytes < 16) return Status::InvalidArgument("max_field_bytes: must be at least 16");
+  return Status::Ok();
 }
 
-Result<std::uint64_t> Logger::Emit(Event event) {
-  Impl& d = *impl_;
-  if (!d.writer) return std::uint64_t{0};
-  internal::EncodedEvent encoded;
-  Status s = internal::EncodeEvent(event, d.encode_options, &encoded);
-  std::lock_guard<std::mutex> lock(d.mu);
-  if (!s.ok()) {
-    ++d.stats.rejected_invalid;
-    return s;
+}  // namespace
+
+struct Logger::Impl {
+  explicit Impl(const Config& c)
+      : config(c),
+        env(c.env != nullptr ? c.env : Env::Default()),
+        disabled(std::holds_alternative<DisabledMode>(c.mode)),
+        policy(c.flush_mode) {
+    encode_options.max_field_bytes = c.max_field_bytes;
+    stats.flush_batch_size = policy.batch_size();
+    stats.flush_interval_micros = policy.interval_micros();
   }
-  if (d.shut_down) return Status::FailedPrecondition("Emit after Shutdown");
-  const std::uint64_t seq = d.writer->next_seq();
-  d.batch.clear();
-  d.writer->Frame(d.env->NowMicros(), encoded, &d.batch);
-  AUDITLOG_RETURN_IF_ERROR(d.writer->Write(d.batch));
-  ++d.stats.events_emitted;
-  ++d.stats.events_written;
-  if (encoded.critical) ++d.stats.critical_events;
-  d.stats.neutralized_fields += encoded.altered_fields;
-  if (std::holds_alternative<Immediate>(d.config.flush_mode) || encoded.critical) {
-    AUDITLOG_RETURN_IF_ERROR(d.writer->Sync());
-    ++d.stats.fsyncs;
-    d.stats.durable_seq = seq;
+
+  ~Impl() {
+    if (thread.joinable()) thread.join();  // only when Shutdown() could not run
+  }
+
+  Status Start();
+
+  // ---- producer side ----
+  Status Encode(const Event& event, internal::EncodedEvent* out);
+  // Locks `lock` (which must be unlocked on entry) and queues `e`; `lock` stays held on
+  // return. Sets `*wake_writer` when the caller must notify writer_cv (after unlocking).
+  Result<std::uint64_t> Enqueue(const internal::EncodedEvent& e, bool system,
+                                std::unique_lock<std::mutex>& lock, bool* wake_writer);
+  // Queues one of the library's own system events (log_writes_resumed, segment_archived, ...)
+  // from any thread that does not hold `mu`, the writer included: it takes the next seq like
+  // any event, so seq order stays file order, and it may use the reserve slots.
+  Result<std::uint64_t> EnqueueSystemEvent(const Event& event);
+  bool RefusingLocked() const { return stop || !failed.ok(); }
+  Status RefuseLocked();
+  bool HasRoomLocked(std::size_t size, bool system) const;
+  // Waits until every seq <= `seq` is durable; `deadline` null: no time limit.
+  Status AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std::uint64_t seq,
+                            const SteadyTime* deadline);
+  // Asks the writer to fsync through `seq` soon; true when it must be notified.
+  bool RequestSyncLocked(std::uint64_t seq);
+  Stats SnapshotLocked() const;
+
+  // ---- writer thread ----
+  void Run();
+  void WaitForWorkLocked(std::unique_lock<std::mutex>& lock);
+  void SleepLocked(std::unique_lock<std::mutex>& lock, std::int64_t micros);  // <0: untimed
+  bool WriteEvents(std::size_t start, std::size_t n);
+  Status WriteBatch(std::size_t events);
+  void SyncWritten();
+  void MarkAllWrittenDurable(std::int64_t fsync_micros);
+  void EnterFailed(const Status& s);
+  void Finish();
+
+  // ---- immutable after Open ----
+  const Config config;
+  Env* const env;
+  const bool disabled;
+  const FlushPolicy policy;
+  internal::EncodeOptions encode_options;
+  std::size_t user_slots = 0;  // queue_capacity_events; the ring has kSystemReserveSlots more
+
+  // ---- DisabledMode only ----
+  std::atomic<bool> disabled_shut_down{false};
+
+  // ---- any thread, lock-free ----
+  std::atomic<std::uint64_t> rejected_invalid{0};
+
+  // ---- writer thread only ----
+  std::unique_ptr<internal::RecordWriter> writer;
+  std::string batch;                 // framed records of the batch being written
+  FlushPolicy::Unsynced unsynced;    // written, not yet fsync'ed
+  std::uint64_t written_seq = 0;     // highest seq handed to the kernel
+  std::uint64_t synced_seq = 0;      // highest seq known fsync'ed
+
+  // ---- guarded by mu ----
+  mutable std::mutex mu;
+  std::condition_variable writer_cv;   // the writer waits for work (and back-off)
+  std::condition_variable space_cv;    // producers blocked on a full queue
+  std::condition_variable durable_cv;  // EmitDurable / WaitDurable / Flush
+  std::condition_variable idle_cv;     // LoggerTestPeer::WaitWriterIdle
+  std::vector<Slot> slots;
+  std::size_t head = 0;          // first queued slot
+  std::size_t count = 0;         // queued events (user and system)
+  std::size_t user_count = 0;    // queued user events
+  std::size_t queued_bytes = 0;  // sum of queued bodies
+  std::uint64_t next_seq = 1;
+  std::int64_t last_ts = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t durable_seq = 0;   // published copy of synced_seq
+  std::uint64_t sync_request = 0;  // someone waits for an fsync through this seq
+  bool writer_waiting = false;     // the writer sleeps in writer_cv and needs a notify
+  std::uint64_t writer_sleeps = 0;
+  int space_waiters = 0;
+  int durable_waiters = 0;
+  int idle_watchers = 0;
+  bool stop = false;               // Shutdown() was called: refuse Emit, drain, close
+  bool writer_exited = false;
+  Status failed;                   // sticky: the first unrecoverable error
+  Status write_error;              // the last write attempt failed; the writer is retrying
+  Status final_status;             // what the writer's exit left (Shutdown returns it)
+  std::int64_t last_fsync_mono = -1;
+  Stats stats;                     // counters; the gauges are filled in by SnapshotLocked
+
+  // ---- Shutdown ----
+  std::thread thread;
+  std::mutex shutdown_mu;
+  bool shut_down = false;  // guarded by shutdown_mu
+  Status shutdown_status;  // guarded by shutdown_mu
+};
+
+namespace {
+// The Impl whose writer runs on this thread (for the Shutdown-from-on_error check).
+thread_local const Logger::Impl* tls_writer_of = nullptr;
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Open and the producer side.
+
+Status Logger::Impl::Start() {
+  const auto& local = std::get<LocalMode>(config.mode);
+  internal::RecordWriter::Options options;
+  options.env = env;
+  options.dir = local.dir;
+  options.service_id = config.service_id;
+  options.rotation = config.rotation;
+  options.min_free_bytes = config.min_free_bytes;
+  options.max_field_bytes = config.max_field_bytes;
+  AUDITLOG_ASSIGN_OR_RETURN(writer, internal::RecordWriter::Open(options));
+  user_slots = config.queue_capacity_events;
+  slots.resize(user_slots + kSystemReserveSlots);
+  // Records of earlier processes are already in the files; Open has checked the chain.
+  next_seq = writer->next_seq();
+  written_seq = synced_seq = durable_seq = next_seq - 1;
+  last_ts = writer->last_ts_micros();
+  stats.segments_created = 1;
+  thread = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+Status Logger::Impl::Encode(const Event& event, internal::EncodedEvent* out) {
+  if (EventCategory(event) == Category::kSystem) {
+    rejected_invalid.fetch_add(1, std::memory_order_relaxed);
+    return Status::InvalidArgument(std::string(EventTypeName(event)) +
+                                   ": system events are written by the library itself");
+  }
+  Status s = internal::EncodeEvent(event, encode_options, out);
+  if (!s.ok()) rejected_invalid.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+Result<std::uint64_t> Logger::Impl::EnqueueSystemEvent(const Event& event) {
+  internal::EncodedEvent encoded;
+  AUDITLOG_RETURN_IF_ERROR(internal::EncodeEvent(event, encode_options, &encoded));
+  bool wake = false;
+  std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+  Result<std::uint64_t> seq = Enqueue(encoded, /*system=*/true, lock, &wake);
+  lock.unlock();
+  if (wake) writer_cv.notify_one();
+  return seq;
+}
+
+bool Logger::Impl::HasRoomLocked(std::size_t size, bool system) const {
+  if (system) return count < slots.size();
+  if (user_count >= user_slots || count >= slots.size()) return false;
+  // An event larger than the byte capacity is accepted into an empty queue, else it could
+  // never be recorded.
+  return queued_bytes + size <= config.queue_capacity_bytes || count == 0;
+}
+
+Status Logger::Impl::RefuseLocked() {
+  ++stats.rejected_failed;
+  if (stop) {
+    return Status::FailedPrecondition(
+        "Emit after Shutdown(): the logger is shut down and records nothing more");
+  }
+  return Status::FailedPrecondition("the logger has failed and records nothing more: " +
+                                    failed.ToString());
+}
+
+Result<std::uint64_t> Logger::Impl::Enqueue(const internal::EncodedEvent& e, bool system,
+                                            std::unique_lock<std::mutex>& lock,
+                                            bool* wake_writer) {
+  // Clocks are read before taking the lock to keep the critical section short.
+  std::int64_t now = env->NowMicros();
+  std::int64_t mono = env->MonotonicMicros();
+  lock.lock();
+  if (RefusingLocked()) return RefuseLocked();
+  if (!system && write_error.code() == StatusCode::kDiskSpaceLow) {
+    ++stats.rejected_disk_low;
+    return write_error;
+  }
+  if (next_seq == std::numeric_limits<std::uint64_t>::max()) {
+    return Status::FailedPrecondition("seq space exhausted");
+  }
+  const std::size_t size = e.body.size();
+  if (!HasRoomLocked(size, system)) {
+    // System events never block: the writer thread itself may be the caller.
+    if (config.overflow == OverflowPolicy::kReject || system) {
+      ++stats.rejected_buffer_full;
+      return Status::BufferFull("queue full (" + std::to_string(user_count) + " events, " +
+                                std::to_string(queued_bytes) + " bytes queued); event refused");
+    }
+    const SteadyTime deadline = std::chrono::steady_clock::now() + config.block_timeout;
+    ++space_waiters;
+    const bool room = space_cv.wait_until(
+        lock, deadline, [&] { return RefusingLocked() || HasRoomLocked(size, system); });
+    --space_waiters;
+    if (RefusingLocked()) return RefuseLocked();
+    if (!room) {
+      ++stats.rejected_timeout;
+      return Status::Timeout("queue still full after block_timeout (" +
+                             std::to_string(config.block_timeout.count()) + " ms); event refused");
+    }
+    // Time passed while blocked: the record's timestamp is the moment it was accepted.
+    now = env->NowMicros();
+    mono = env->MonotonicMicros();
+  }
+  std::size_t index = head + count;
+  if (index >= slots.size()) index -= slots.size();
+  Slot& slot = slots[index];
+  slot.event.body.assign(e.body);
+  slot.event.critical = e.critical;
+  slot.event.altered_fields = e.altered_fields;
+  last_ts = std::max(last_ts, now);
+  slot.ts_micros = last_ts;
+  slot.emit_mono_micros = mono;
+  slot.system = system;
+  const std::uint64_t seq = next_seq++;
+  ++count;
+  if (!system) ++user_count;
+  queued_bytes += size;
+  ++stats.events_emitted;
+  if (e.critical) ++stats.critical_events;
+  stats.neutralized_fields += e.altered_fields;
+  stats.queue_high_water_events = std::max<std::uint64_t>(stats.queue_high_water_events, count);
+  stats.queue_high_water_bytes =
+      std::max<std::uint64_t>(stats.queue_high_water_bytes, queued_bytes);
+  if (writer_waiting) {
+    writer_waiting = false;
+    *wake_writer = true;
   }
   return seq;
 }
 
-Status Logger::EmitDurable(Event event) {
-  AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t seq, Emit(std::move(event)));
-  (void)seq;
-  return Flush();
+bool Logger::Impl::RequestSyncLocked(std::uint64_t seq) {
+  if (seq <= durable_seq || seq <= sync_request) return false;
+  sync_request = seq;
+  if (!writer_waiting) return false;
+  writer_waiting = false;
+  return true;
 }
 
-Status Logger::WaitDurable(std::uint64_t, std::chrono::milliseconds) { return Flush(); }
+Status Logger::Impl::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std::uint64_t seq,
+                                        const SteadyTime* deadline) {
+  ++durable_waiters;
+  Status result;
+  for (;;) {
+    if (durable_seq >= seq) break;
+    if (!failed.ok()) {
+      result = failed;
+      break;
+    }
+    if (!write_error.ok()) {
+      result = Status(write_error.code(),
+                      "not durable: writes are failing (the event stays queued and the writer "
+                      "keeps retrying): " +
+                          write_error.message());
+      break;
+    }
+    if (writer_exited) {
+      result = final_status.ok() ? Status::FailedPrecondition("the logger is shut down")
+                                 : final_status;
+      break;
+    }
+    if (deadline == nullptr) {
+      durable_cv.wait(lock);
+    } else if (durable_cv.wait_until(lock, *deadline) == std::cv_status::timeout &&
+               durable_seq < seq && failed.ok() && write_error.ok() && !writer_exited) {
+      result = Status::Timeout("seq " + std::to_string(seq) + " not durable within the timeout");
+      break;
+    }
+  }
+  --durable_waiters;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// The writer thread.
+
+void Logger::Impl::Run() {
+  tls_writer_of = this;
+  for (;;) {
+    std::size_t start = 0, n = 0;
+    bool stopping = false;
+    std::uint64_t sync_target = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      WaitForWorkLocked(lock);
+      stopping = stop;
+      if (!failed.ok()) {
+        if (stopping) break;
+        continue;
+      }
+      start = head;
+      n = count;
+      sync_target = sync_request;
+    }
+    if (n > 0 && !WriteEvents(start, n)) {
+      if (stopping) break;
+      continue;
+    }
+    // Every accepted event is now written; when stopping, Close() below does the fsync.
+    if (!stopping && unsynced.events > 0 &&
+        (sync_target > synced_seq || policy.ShouldSync(unsynced, env->MonotonicMicros()))) {
+      SyncWritten();
+    }
+    if (stopping) break;
+  }
+  Finish();
+}
+
+void Logger::Impl::SleepLocked(std::unique_lock<std::mutex>& lock, std::int64_t micros) {
+  writer_waiting = true;
+  ++writer_sleeps;
+  if (idle_watchers > 0) idle_cv.notify_all();
+  if (micros < 0) {
+    writer_cv.wait(lock);
+  } else {
+    writer_cv.wait_for(lock, std::chrono::microseconds(micros));
+  }
+  writer_waiting = false;
+}
+
+void Logger::Impl::WaitForWorkLocked(std::unique_lock<std::mutex>& lock) {
+  for (;;) {
+    if (stop) return;
+    if (failed.ok()) {
+      if (count > 0) return;
+      if (unsynced.events > 0) {
+        if (sync_request > synced_seq) return;
+        // Batched/Hybrid: sleep until the oldest un-synced event reaches the interval, even
+        // if no further event ever comes.
+        const std::int64_t deadline = policy.Deadline(unsynced);
+        const std::int64_t now = env->MonotonicMicros();
+        if (now >= deadline) return;
+        SleepLocked(lock, std::min(deadline - now, kMaxSleepMicros));
+        continue;
+      }
+    }
+    SleepLocked(lock, -1);
+  }
+}
+
+// Frames slots [start, start+n), gives them back, writes the batch and accounts for it.
+// False when the logger entered its failed state.
+bool Logger::Impl::WriteEvents(std::size_t start, std::size_t n) {
+  // Daily rotation goes by the record timestamps: the first record of a new UTC day starts
+  // a new segment. Rotate() fsyncs the old segment, so everything written becomes durable.
+  if (writer->RotationDue(slots[start].ts_micros)) {
+    const std::int64_t t0 = env->MonotonicMicros();
+    Status s = writer->Rotate();
+    if (!s.ok()) {
+      EnterFailed(s);
+      return false;
+    }
+    MarkAllWrittenDurable(env->MonotonicMicros() - t0);
+    std::lock_guard<std::mutex> lock(mu);
+    ++stats.segments_created;
+  }
+
+  batch.clear();
+  std::size_t bytes = 0, users = 0;
+  bool critical = false;
+  const std::int64_t first_mono = slots[start].emit_mono_micros;
+  std::size_t i = start;
+  for (std::size_t k = 0; k < n; ++k) {
+    Slot& slot = slots[i];
+    writer->Frame(slot.ts_micros, slot.event, &batch);
+    bytes += slot.event.body.size();
+    critical |= slot.event.critical;
+    if (!slot.system) ++users;
+    if (slot.event.body.capacity() > kMaxRetainedBodyBytes) std::string().swap(slot.event.body);
+    if (++i == slots.size()) i = 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    head = i;
+    count -= n;
+    user_count -= users;
+    queued_bytes -= bytes;
+    if (space_waiters > 0) space_cv.notify_all();
+  }
+
+  const std::int64_t t0 = env->MonotonicMicros();
+  Status s = WriteBatch(n);
+  const std::int64_t t1 = env->MonotonicMicros();
+  if (!s.ok()) {
+    EnterFailed(s);
+    return false;
+  }
+  if (unsynced.events == 0) unsynced.oldest_emit_micros = first_mono;
+  unsynced.events += n;
+  unsynced.critical |= critical;
+  written_seq += n;
+  std::lock_guard<std::mutex> lock(mu);
+  stats.events_written += n;
+  stats.bytes_written += batch.size();
+  stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
+  stats.events_since_sync = unsynced.events;
+  stats.writes_failing = false;
+  write_error = Status::Ok();
+  return true;
+}
+
+// Writes `batch`, retrying with back-off while the write fails (RecordWriter::Write cuts a
+// partial record off, so the same batch can be written again). Gives up only when the
+// RecordWriter is unusable, or after a few attempts once Shutdown() was called.
+Status Logger::Impl::WriteBatch(std::size_t events) {
+  std::int64_t backoff = kFirstBackoffMicros;
+  int attempts_after_shutdown = 0;
+  for (;;) {
+    Status s = writer->Write(batch);
+    if (s.ok()) return s;
+    if (!writer->sticky_error().ok()) return s;
+    std::unique_lock<std::mutex> lock(mu);
+    write_error = s;
+    ++stats.write_errors;
+    stats.writes_failing = true;
+    if (durable_waiters > 0) durable_cv.notify_all();
+    if (stop && ++attempts_after_shutdown > kAttemptsAfterShutdown) {
+      return Status(s.code(), "Shutdown: " + std::to_string(events) +
+                                  " accepted events could not be written: " + s.message());
+    }
+    // Shutdown() notifies writer_cv, which cuts the back-off short.
+    writer_cv.wait_for(lock, std::chrono::microseconds(backoff));
+    backoff = stop ? kFirstBackoffMicros : std::min(backoff * 2, kMaxBackoffMicros);
+  }
+}
+
+void Logger::Impl::SyncWritten() {
+  const std::int64_t t0 = env->MonotonicMicros();
+  Status s = writer->Sync();
+  const std::int64_t t1 = env->MonotonicMicros();
+  if (!s.ok()) {
+    EnterFailed(s);
+    return;
+  }
+  MarkAllWrittenDurable(t1 - t0);
+}
+
+void Logger::Impl::MarkAllWrittenDurable(std::int64_t fsync_micros) {
+  synced_seq = written_seq;
+  unsynced = {};
+  std::lock_guard<std::mutex> lock(mu);
+  durable_seq = synced_seq;
+  ++stats.fsyncs;
+  stats.fsync_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, fsync_micros)));
+  last_fsync_mono = env->MonotonicMicros();
+  stats.events_since_sync = 0;
+  if (durable_waiters > 0) durable_cv.notify_all();
+}
+
+void Logger::Impl::EnterFailed(const Status& s) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!failed.ok()) return;
+    failed = s;
+    durable_cv.notify_all();
+    space_cv.notify_all();
+  }
+  if (config.on_error) config.on_error(s);
+}
+
+void Logger::Impl::Finish() {
+  bool ok;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ok = failed.ok();
+  }
+  if (ok) {
+    const std::int64_t t0 = env->MonotonicMicros();
+    Status s = writer->Close();  // fsyncs what is left
+    if (s.ok()) {
+      MarkAllWrittenDurable(env->MonotonicMicros() - t0);
+    } else {
+      EnterFailed(s);
+    }
+  } else {
+    // The failure was reported when it happened; this only releases the file.
+    writer->Close().IgnoreError();
+  }
+  writer.reset();  // releases the directory lock
+  std::lock_guard<std::mutex> lock(mu);
+  final_status = failed;
+  writer_exited = true;
+  durable_cv.notify_all();
+  idle_cv.notify_all();
+}
+
+Stats Logger::Impl::SnapshotLocked() const {
+  Stats s = stats;
+  s.durable_seq = durable_seq;
+  s.rejected_invalid = rejected_invalid.load(std::memory_order_relaxed);
+  s.queue_depth_events = count;
+  s.queue_depth_bytes = queued_bytes;
+  if (last_fsync_mono >= 0) s.micros_since_last_fsync = env->MonotonicMicros() - last_fsync_mono;
+  s.failed = !failed.ok();
+  if (s.failed) s.failure = failed.ToString();
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Logger.
+
+Logger::Logger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Logger::~Logger() {
+  // Errors were reported through Config::on_error when they happened.
+  Shutdown().IgnoreError();
+}
+
+Result<std::unique_ptr<Logger>> Logger::Open(const Config& config) {
+  AUDITLOG_RETURN_IF_ERROR(ValidateConfig(config));
+  auto impl = std::make_unique<Impl>(config);
+  if (!impl->disabled) AUDITLOG_RETURN_IF_ERROR(impl->Start());
+  return std::unique_ptr<Logger>(new Logger(std::move(impl)));
+}
+
+namespace {
+Status DisabledShutDown() {
+  return Status::FailedPrecondition(
+      "Emit after Shutdown(): the logger is shut down and records nothing more");
+}
+}  // namespace
+
+Result<std::uint64_t> Logger::Emit(Event event) {
+  Impl& d = *impl_;
+  if (d.disabled) {
+    if (d.disabled_shut_down.load(std::memory_order_relaxed)) return DisabledShutDown();
+    return std::uint64_t{0};
+  }
+  thread_local internal::EncodedEvent encoded;
+  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
+  bool wake = false;
+  std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
+  Result<std::uint64_t> seq = d.Enqueue(encoded, /*system=*/false, lock, &wake);
+  lock.unlock();
+  if (wake) d.writer_cv.notify_one();
+  if (encoded.body.capacity() > kMaxRetainedEncodeBytes) std::string().swap(encoded.body);
+  return seq;
+}
+
+Status Logger::EmitDurable(Event event) {
+  Impl& d = *impl_;
+  if (d.disabled) {
+    if (d.disabled_shut_down.load(std::memory_order_relaxed)) return DisabledShutDown();
+    return Status::Ok();
+  }
+  thread_local internal::EncodedEvent encoded;
+  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
+  bool wake = false;
+  std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
+  Result<std::uint64_t> seq = d.Enqueue(encoded, /*system=*/false, lock, &wake);
+  if (!seq.ok()) return seq.status();
+  if (d.RequestSyncLocked(*seq)) wake = true;
+  if (wake) d.writer_cv.notify_one();
+  return d.AwaitDurableLocked(lock, *seq, nullptr);
+}
+
+Status Logger::WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  if (d.disabled) return Status::Ok();
+  const SteadyTime deadline =
+      std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds(0));
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (seq >= d.next_seq) {
+    return Status::InvalidArgument("WaitDurable: seq " + std::to_string(seq) +
+                                   " was not handed out yet (last: " +
+                                   std::to_string(d.next_seq - 1) + ")");
+  }
+  return d.AwaitDurableLocked(lock, seq, &deadline);
+}
 
 Status Logger::Flush() {
   Impl& d = *impl_;
-  if (!d.writer) return Status::Ok();
-  std::lock_guard<std::mutex> lock(d.mu);
-  if (d.shut_down) return Status::Ok();
-  AUDITLOG_RETURN_IF_ERROR(d.writer->Sync());
-  ++d.stats.fsyncs;
-  d.stats.durable_seq = d.writer->next_seq() - 1;
-  return Status::Ok();
+  if (d.disabled) return Status::Ok();
+  std::unique_lock<std::mutex> lock(d.mu);
+  const std::uint64_t target = d.next_seq - 1;
+  if (d.RequestSyncLocked(target)) d.writer_cv.notify_one();
+  return d.AwaitDurableLocked(lock, target, nullptr);
 }
 
 Status Logger::Shutdown() {
   Impl& d = *impl_;
-  if (!d.writer) return Status::Ok();
-  std::lock_guard<std::mutex> lock(d.mu);
-  if (d.shut_down) return Status::Ok();
-  d.shut_down = true;
-  return d.writer->Close();
+  if (d.disabled) {
+    d.disabled_shut_down.store(true, std::memory_order_relaxed);
+    return Status::Ok();
+  }
+  if (tls_writer_of == &d) {
+    return Status::FailedPrecondition(
+        "Shutdown() called on the writer thread (from Config::on_error); call it elsewhere");
+  }
+  std::lock_guard<std::mutex> guard(d.shutdown_mu);
+  if (!d.shut_down) {
+    {
+      std::lock_guard<std::mutex> lock(d.mu);
+      d.stop = true;
+      d.writer_waiting = false;
+      d.space_cv.notify_all();
+    }
+    d.writer_cv.notify_one();
+    d.thread.join();
+    std::lock_guard<std::mutex> lock(d.mu);
+    d.shutdown_status = d.final_status;
+    d.shut_down = true;
+  }
+  return d.shutdown_status;
 }
 
 Stats Logger::GetStats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->stats;
+  return impl_->SnapshotLocked();
 }
 
-std::string Logger::MetricsText() const { return {}; }
+std::string Logger::MetricsText() const { return internal::RenderMetricsText(GetStats()); }
+
+// ---------------------------------------------------------------------------------------
+// Test hooks.
+
+bool internal::LoggerTestPeer::WaitWriterIdle(Logger& logger, std::chrono::milliseconds timeout) {
+  Logger::Impl& d = *logger.impl_;
+  if (d.disabled) return false;
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.writer_exited) return false;
+  // The writer's next sleep comes after it has looked at the queue and the clock afresh:
+  // if it sleeps now we wake it; otherwise it re-checks under `mu` before sleeping again.
+  const std::uint64_t target = d.writer_sleeps + 1;
+  if (d.writer_waiting) {
+    d.writer_waiting = false;
+    d.writer_cv.notify_one();
+  }
+  ++d.idle_watchers;
+  const bool idle = d.idle_cv.wait_for(
+      lock, timeout, [&] { return d.writer_sleeps >= target || d.writer_exited; });
+  --d.idle_watchers;
+  return idle && !d.writer_exited;
+}
 
 }  // namespace auditlog

@@ -93,6 +93,10 @@ class Env {
 
   // Wall-clock time, microseconds since the Unix epoch (UTC). Record timestamps come from here.
   virtual std::int64_t NowMicros() = 0;
+
+  // Monotonic time in microseconds from an arbitrary origin; never goes backwards. The writer
+  // measures flush intervals with it. The default reads std::chrono::steady_clock.
+  virtual std::int64_t MonotonicMicros();
 };
 
 // Forwards every call to a target Env, so that a test double overrides only what it needs.
@@ -132,6 +136,7 @@ class EnvWrapper : public Env {
     return target_->FreeBytes(dir);
   }
   std::int64_t NowMicros() override { return target_->NowMicros(); }
+  std::int64_t MonotonicMicros() override { return target_->MonotonicMicros(); }
 
  private:
   Env* target_;

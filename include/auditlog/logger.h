@@ -24,10 +24,16 @@
 
 namespace auditlog {
 
+namespace internal {
+class LoggerTestPeer;  // test hooks (src/logger_test_peer.h)
+}  // namespace internal
+
 class Logger {
  public:
-  // Opens (or creates) the log in config.mode. Fails with kInvalidArgument for a bad config,
-  // kFailedPrecondition when another Logger holds the directory, kIOError for I/O errors.
+  // Opens (or creates) the log in config.mode and starts the writer thread (LocalMode; in
+  // DisabledMode nothing is opened and no thread runs). Fails with kInvalidArgument for a
+  // bad config, kFailedPrecondition when another Logger holds the directory, kIOError for
+  // I/O errors.
   static Result<std::unique_ptr<Logger>> Open(const Config& config);
 
   // Calls Shutdown().
@@ -35,23 +41,34 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  // Validates, sequences and queues `event`; returns its seq without waiting for I/O.
-  // Errors: kInvalidArgument (names the field), kBufferFull (queue full, reject policy),
-  // kTimeout (queue full, block policy), kDiskSpaceLow, kFailedPrecondition (after
-  // Shutdown, or after an unrecoverable I/O error). A failed Emit consumes no seq.
+  // Validates and encodes `event` on the calling thread, gives it the next seq and a
+  // timestamp (never earlier than the previous record's), queues it and returns its seq
+  // without waiting for I/O. Errors: kInvalidArgument (names the field; also for the
+  // library's own system events), kBufferFull (queue full, reject policy), kTimeout (queue
+  // still full after Config::block_timeout, block policy), kDiskSpaceLow (writes are failing
+  // for lack of space), kFailedPrecondition (after Shutdown, or after an unrecoverable I/O
+  // error). A failed Emit consumes no seq. In DisabledMode it returns 0 at once and the
+  // event is neither validated nor recorded.
   Result<std::uint64_t> Emit(Event event);
 
-  // Emit, then wait until the event is durable: fsync'ed, and for a new segment its
-  // directory entry too.
+  // Emit, then asks the writer for an fsync and waits until the event is durable: fsync'ed,
+  // and for a new segment its directory entry too. Errors: those of Emit, the fsync error
+  // (the logger is then failed), or the write error while writes are failing (the event
+  // stays queued and is written when the writer's retry succeeds).
   Status EmitDurable(Event event);
 
   // Waits until every record with seq <= `seq` is durable, or `timeout` passes (kTimeout).
+  // It does not hurry the writer: the flush mode decides when the fsync happens (use
+  // Flush() to force one). kInvalidArgument when `seq` was never handed out.
   Status WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout);
 
-  // Makes everything emitted before the call durable.
+  // Makes everything emitted before the call durable: forces an fsync (shared with other
+  // callers) and waits for it. Errors as for EmitDurable.
   Status Flush();
 
-  // Drains the queue, fsyncs, closes and joins the writer. Idempotent.
+  // Refuses further Emits, drains the queue, writes, fsyncs, closes and joins the writer.
+  // Idempotent: later calls return the first call's result. Must not be called from
+  // Config::on_error (kFailedPrecondition).
   Status Shutdown();
 
   // A consistent snapshot of the counters; cheap, thread-safe.
@@ -62,6 +79,7 @@ class Logger {
   struct Impl;
 
  private:
+  friend class internal::LoggerTestPeer;
   explicit Logger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -14,6 +14,14 @@ struct LatencyHistogram {
   std::array<std::uint64_t, kBuckets> counts{};
   std::uint64_t total = 0;
   std::uint64_t sum_micros = 0;
+
+  void Record(std::uint64_t micros) {
+    std::size_t i = 0;
+    while (i + 1 < kBuckets && micros > (std::uint64_t{1} << i)) ++i;
+    ++counts[i];
+    ++total;
+    sum_micros += micros;
+  }
 };
 
 struct Stats {
@@ -36,8 +44,14 @@ struct Stats {
   std::uint64_t queue_high_water_bytes = 0;
   std::uint64_t bytes_written = 0;
   std::uint64_t segments_created = 0;
+  std::uint64_t write_errors = 0;       // failed write attempts (the batch is kept and retried)
+  bool writes_failing = false;          // the last write attempt failed; the writer is retrying
   LatencyHistogram write_latency;
   LatencyHistogram fsync_latency;
+  // The flush mode's batch limits (Batched size/interval, Hybrid batch_size/batch_interval);
+  // both 0 for Immediate. events_since_sync should stay below flush_batch_size.
+  std::uint64_t flush_batch_size = 0;
+  std::int64_t flush_interval_micros = 0;
   bool failed = false;                  // the logger is in its failed (sticky error) state
   std::string failure;                  // the error, when failed
 };
