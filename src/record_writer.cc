@@ -435,7 +435,7 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
       }
       AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
       AUDITLOG_RETURN_IF_ERROR(FrameSystemEvent(
-          now_micros,
+          env->NowMicros(),
           SegmentDeleted{.segment = e.name, .first_seq = e.first_seq, .last_seq = e.last_seq,
                          .last_hash = e.last_hash, .age_days = action.age_days},
           batch));
@@ -458,12 +458,12 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
     AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(plain));
     AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
     AUDITLOG_RETURN_IF_ERROR(FrameSystemEvent(
-        now_micros,
+        env->NowMicros(),
         SegmentArchived{.segment = e.name, .archive = e.archive_name, .segment_bytes = e.bytes,
                         .archive_bytes = e.archive_bytes, .segment_sha256 = e.sha256},
         batch));
   }
-  manifest_.updated_micros = now_micros;
+  manifest_.updated_micros = env->NowMicros();
   return SaveManifest(env, options_.dir, manifest_);
 }
 

@@ -116,7 +116,8 @@ class RecordWriter {
 
   // Applies `policy` at `now_micros` (see PlanRetention), finishing any archival a crash
   // interrupted. An archive is made only if the file still has the checksum the manifest
-  // recorded (else kCorruption, nothing changed). Frames one segment_archived /
+  // recorded (else kCorruption, nothing changed). Ages are taken at `now_micros`; the
+  // records are stamped with the Env's clock. Frames one segment_archived /
   // segment_deleted record per action into `*batch`; the caller writes and syncs it.
   Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros, std::string* batch);
 

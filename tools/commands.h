@@ -20,5 +20,6 @@ void AddQueryCommand(CLI::App& app, int* exit_code);
 void AddTailCommand(CLI::App& app, int* exit_code);
 void AddStatsCommand(CLI::App& app, int* exit_code);
 void AddExportCommand(CLI::App& app, int* exit_code);
+void AddRetentionCommand(CLI::App& app, int* exit_code);
 
 }  // namespace auditlog::cli

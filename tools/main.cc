@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   auditlog::cli::AddTailCommand(app, &exit_code);
   auditlog::cli::AddStatsCommand(app, &exit_code);
   auditlog::cli::AddExportCommand(app, &exit_code);
+  auditlog::cli::AddRetentionCommand(app, &exit_code);
   auditlog::cli::AddDemoCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
