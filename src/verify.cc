@@ -2,7 +2,11 @@
 #include "auditlog/verify.h"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <unordered_set>
 #include <vector>
@@ -41,6 +45,91 @@ namespace {
 namespace fs = std::filesystem;
 using internal::RecordParser;
 using internal::RecordView;
+
+// The audit_ids seen so far, in memory proportional to the irregularities of the log rather
+// than to its length. A well-formed id is "<service_id>-<seq>" (and the last '-' splits it
+// unambiguously), so it is kept as a seq in per-service intervals of seen seqs; in a
+// healthy log each service has one interval that just grows. Ill-formed ids (reported
+// separately) are kept as strings.
+class AuditIdSet {
+ public:
+  // Adds `id`; false when it was seen before. `well_formed`: id == MakeAuditId(service, seq).
+  bool Insert(std::string_view id, bool well_formed, std::string_view service,
+              std::uint64_t seq) {
+    if (!odd_.empty() && odd_.count(std::string(id)) != 0) return false;
+    if (well_formed) return AddSeq(service, seq);
+    // An ill-formed id may still spell a well-formed id seen (or yet to be seen) elsewhere.
+    const std::size_t dash = id.rfind('-');
+    if (dash != std::string_view::npos && dash + 1 < id.size() && id[dash + 1] != '0') {
+      std::uint64_t n = 0;
+      const auto r = std::from_chars(id.data() + dash + 1, id.data() + id.size(), n);
+      if (r.ec == std::errc() && r.ptr == id.data() + id.size()) {
+        if (!AddSeq(id.substr(0, dash), n)) return false;
+        return true;  // now recorded as that service's seq
+      }
+    }
+    return odd_.insert(std::string(id)).second;
+  }
+
+ private:
+  struct Intervals {
+    std::map<std::uint64_t, std::uint64_t> spans;  // first seq -> last seq, disjoint
+    std::uint64_t last_first = 0, last_end = 0;    // the span extended last (fast path)
+    bool have_last = false;
+  };
+
+  bool AddSeq(std::string_view service, std::uint64_t seq) {
+    if (last_service_ == nullptr || last_service_name_ != service) {
+      last_service_ = &services_[std::string(service)];
+      last_service_name_.assign(service);
+    }
+    Intervals& iv = *last_service_;
+    if (iv.have_last && seq == iv.last_end + 1 && (iv.spans.upper_bound(iv.last_first) ==
+                                                   iv.spans.end() ||
+                                                   iv.spans.upper_bound(iv.last_first)->first > seq)) {
+      iv.spans[iv.last_first] = seq;  // the common case: the next seq
+      iv.last_end = seq;
+      Merge(iv, iv.spans.find(iv.last_first));
+      return true;
+    }
+    auto next = iv.spans.upper_bound(seq);
+    if (next != iv.spans.begin()) {
+      auto prev = std::prev(next);
+      if (seq <= prev->second) return false;  // inside a seen span
+    }
+    auto it = iv.spans.emplace(seq, seq).first;
+    // Join with the span before when adjacent.
+    if (it != iv.spans.begin()) {
+      auto prev = std::prev(it);
+      if (prev->second + 1 == seq) {
+        prev->second = seq;
+        iv.spans.erase(it);
+        it = prev;
+      }
+    }
+    Merge(iv, it);
+    iv.have_last = true;
+    iv.last_first = it->first;
+    iv.last_end = it->second;
+    return true;
+  }
+
+  // Joins the span at `it` with the one after it when they touch.
+  static void Merge(Intervals& iv, std::map<std::uint64_t, std::uint64_t>::iterator it) {
+    auto next = std::next(it);
+    if (next != iv.spans.end() && it->second + 1 == next->first) {
+      it->second = next->second;
+      iv.spans.erase(next);
+      iv.last_first = it->first;
+      iv.last_end = it->second;
+    }
+  }
+
+  std::unordered_map<std::string, Intervals> services_;
+  Intervals* last_service_ = nullptr;
+  std::string last_service_name_;
+  std::unordered_set<std::string> odd_;
+};
 
 class Verifier {
  public:
@@ -97,7 +186,7 @@ class Verifier {
       Add(FindingKind::kMalformedRecord, file, line_no, offset, r.seq,
           "audit_id is not \"<service_id>-<seq>\"");
     }
-    if (!audit_ids_.insert(std::string(r.audit_id)).second) {
+    if (!audit_ids_.Insert(r.audit_id, r.audit_id == expected_id, r.service_id, r.seq)) {
       Add(FindingKind::kDuplicateAuditId, file, line_no, offset, r.seq,
           "audit_id \"" + std::string(r.audit_id) + "\" appears earlier in the log");
     }
@@ -134,7 +223,7 @@ class Verifier {
   RecordParser parser_;
   std::uint64_t prev_seq_ = 0;
   std::string prev_hash_ = std::string(internal::kGenesisHash);
-  std::unordered_set<std::string> audit_ids_;
+  AuditIdSet audit_ids_;
   bool unanchored_ = false;
 };
 
