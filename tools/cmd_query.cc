@@ -87,6 +87,7 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
                   "Up to this time, inclusive (RFC 3339, or YYYY-MM-DD for the whole day)");
   cmd->add_flag("--critical", args->critical, "Only critical records");
   cmd->add_option("--limit", args->limit, "Stop after N records")
+      ->check(CLI::NonNegativeNumber)
       ->each([args](const std::string&) { args->limit_set = true; });
   cmd->add_option("--format", args->format, "jsonl (default: exact record lines) or table")
       ->check(CLI::IsMember({"jsonl", "table"}));

@@ -174,7 +174,8 @@ void AddTailCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<TailArgs>();
   CLI::App* cmd = app.add_subcommand("tail", "Print the last records; with -f, follow new ones");
   cmd->add_option("dir", args->dir, "Log directory")->required();
-  cmd->add_option("-n,--lines", args->lines, "How many of the last records (default 10)");
+  cmd->add_option("-n,--lines", args->lines, "How many of the last records (default 10)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-f,--follow", args->follow,
                 "Keep printing new records as they are written, across segment rotations, "
                 "until interrupted (Ctrl-C)");
@@ -183,7 +184,8 @@ void AddTailCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-seconds", args->max_seconds, "With -f: stop after S seconds")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--exit-after", args->exit_after,
-                  "With -f: stop once N records have been printed in total");
+                  "With -f: stop once N records have been printed in total")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--poll-ms", args->poll_ms, "With -f: polling interval (default 200)")
       ->check(CLI::Range(1, 60000));
   cmd->callback([args, exit_code] { *exit_code = RunTail(*args); });

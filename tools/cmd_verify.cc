@@ -140,6 +140,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("dir", args->dir, "Log directory")->required();
   cmd->add_flag("--json", args->json, "Print a machine-readable report");
   auto* last = cmd->add_option("--last", args->last, "Verify only the last N records (anchored)")
+                   ->check(CLI::NonNegativeNumber)
                    ->each([args](const std::string&) { args->last_set = true; });
   auto* since = cmd->add_option("--since", args->since,
                                 "Verify the records from this time on (RFC 3339 or YYYY-MM-DD)");
