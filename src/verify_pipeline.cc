@@ -54,6 +54,20 @@ struct Block {
   bool done = false;              // guarded by Pool::mu_
 };
 
+// '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).
+std::uint64_t CountNewlines(std::string_view s) {
+  std::uint64_t n = 0;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    if (nl == nullptr) break;
+    ++n;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
 void Examine(RecordParser* parser, Block* b) {
   std::size_t pos = b->skip_bytes;
   std::uint64_t line_no = b->first_line_no;
@@ -195,7 +209,7 @@ class Pipeline {
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *sizes_[i] - offset));
       AUDITLOG_RETURN_IF_ERROR(file->Read(offset, want, &chunk));
       if (chunk.empty()) break;
-      lines += static_cast<std::uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+      lines += CountNewlines(chunk);
       offset += chunk.size();
     }
     return lines;
@@ -311,8 +325,7 @@ class Pipeline {
       block->data.append(chunk, 0, last_nl + 1);
       carry.assign(chunk, last_nl + 1);
       carry_offset = block->data_offset + block->data.size();
-      line_no += static_cast<std::uint64_t>(
-          std::count(block->data.begin(), block->data.end(), '\n'));
+      line_no += CountNewlines(block->data);
       Submit(i, std::move(block));
     }
     if (!carry.empty() && in_range_ && !stop_) {
