@@ -411,7 +411,7 @@ std::vector<RetentionAction> PlanRetention(const Manifest& manifest, const Reten
 // archive: write NAME.audit.zst (fsync, dir fsync), save the manifest naming it, then remove
 // NAME.audit; delete: save the manifest marking the segment deleted, then remove its files.
 Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
-                                    std::string* batch) {
+                                    std::vector<Event>* records) {
   if (!sticky_.ok()) return sticky_;
   Env* env = options_.env;
   // Finish archivals interrupted after the manifest was saved.
@@ -434,11 +434,9 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
         if (env->FileExists(p)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(p));
       }
       AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-      AUDITLOG_RETURN_IF_ERROR(FrameSystemEvent(
-          env->NowMicros(),
+      records->push_back(
           SegmentDeleted{.segment = e.name, .first_seq = e.first_seq, .last_seq = e.last_seq,
-                         .last_hash = e.last_hash, .age_days = action.age_days},
-          batch));
+                         .last_hash = e.last_hash, .age_days = action.age_days});
       continue;
     }
     if (env->FileExists(archive)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(archive));  // stale
@@ -457,11 +455,9 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
     AUDITLOG_RETURN_IF_ERROR(SaveManifest(env, options_.dir, manifest_));
     AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(plain));
     AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-    AUDITLOG_RETURN_IF_ERROR(FrameSystemEvent(
-        env->NowMicros(),
+    records->push_back(
         SegmentArchived{.segment = e.name, .archive = e.archive_name, .segment_bytes = e.bytes,
-                        .archive_bytes = e.archive_bytes, .segment_sha256 = e.sha256},
-        batch));
+                        .archive_bytes = e.archive_bytes, .segment_sha256 = e.sha256});
   }
   manifest_.updated_micros = env->NowMicros();
   return SaveManifest(env, options_.dir, manifest_);

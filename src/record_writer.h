@@ -116,10 +116,11 @@ class RecordWriter {
 
   // Applies `policy` at `now_micros` (see PlanRetention), finishing any archival a crash
   // interrupted. An archive is made only if the file still has the checksum the manifest
-  // recorded (else kCorruption, nothing changed). Ages are taken at `now_micros`; the
-  // records are stamped with the Env's clock. Frames one segment_archived /
-  // segment_deleted record per action into `*batch`; the caller writes and syncs it.
-  Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros, std::string* batch);
+  // recorded (else kCorruption, nothing changed). Ages are taken at `now_micros`. Appends
+  // one segment_archived / segment_deleted event per action done to `*records`, for the
+  // caller to record (even when a later action failed).
+  Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
+                        std::vector<Event>* records);
 
   // Syncs, closes and checksums the segment and marks the manifest as cleanly shut down.
   // Idempotent.

@@ -294,8 +294,10 @@ TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
   EXPECT_EQ(plan[2].kind, RetentionAction::kArchive);
 
   auto w = OpenWriter(Options());
+  std::vector<Event> records;
+  ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
   std::string batch;
-  ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &batch));
+  for (const Event& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
   ASSERT_OK(w->Write(batch));
   ASSERT_OK(w->Close());
 
@@ -354,8 +356,9 @@ TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   testing::WriteFile(seg, contents);
   env_.Advance(100 * kDay);
   auto w = OpenWriter(Options());
-  std::string batch;
-  const Status s = w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &batch);
+  std::vector<Event> records;
+  const Status s = w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records);
+  EXPECT_TRUE(records.empty());
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_TRUE(fs::exists(seg));
   EXPECT_FALSE(fs::exists(seg.string() + ".zst"));

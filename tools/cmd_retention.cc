@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auditlog/config.h"
 #include "auditlog/query.h"
@@ -68,9 +69,14 @@ int RunRetention(const RetentionArgs& args) {
     PrintError("retention", writer.status().ToString());
     return kExitUsage;
   }
-  std::string batch;
-  Status s = (*writer)->ApplyRetention(args.policy, now, &batch);
+  std::vector<Event> records;
+  Status s = (*writer)->ApplyRetention(args.policy, now, &records);
   // Record what was done even if a later step failed.
+  std::string batch;
+  for (const Event& e : records) {
+    Status f = (*writer)->FrameSystemEvent(env->NowMicros(), e, &batch);
+    if (s.ok()) s = f;
+  }
   if (!batch.empty()) {
     Status w = (*writer)->Write(batch);
     if (w.ok()) w = (*writer)->Sync();
