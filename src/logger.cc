@@ -37,8 +37,8 @@ namespace {
 using internal::FlushPolicy;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-// A queued event. Slots are reused, and their body strings keep their capacity, so Emit does
-// not allocate in steady state.
+// A queued event. Slots are reused, and Emit swaps its encoding buffer with the slot's body,
+// so the buffers circulate with their capacity and Emit does not allocate in steady state.
 struct Slot {
   internal::EncodedEvent event;
   std::int64_t ts_micros = 0;         // record timestamp (wall clock, clamped)
@@ -105,9 +105,11 @@ struct Logger::Impl {
 
   // ---- producer side ----
   Status Encode(const Event& event, internal::EncodedEvent* out);
-  // Locks `lock` (which must be unlocked on entry) and queues `e`; `lock` stays held on
-  // return. Sets `*wake_writer` when the caller must notify writer_cv (after unlocking).
-  Result<std::uint64_t> Enqueue(const internal::EncodedEvent& e, bool system,
+  // Locks `lock` (which must be unlocked on entry) and queues `*e`, whose body it swaps with
+  // the slot's (so `e->body` comes back holding some earlier body's buffer, to be reused);
+  // `lock` stays held on return. Sets `*wake_writer` when the caller must notify writer_cv
+  // (after unlocking).
+  Result<std::uint64_t> Enqueue(internal::EncodedEvent* e, bool system,
                                 std::unique_lock<std::mutex>& lock, bool* wake_writer);
   // Queues one of the library's own system events (log_writes_resumed, segment_archived, ...)
   // from any thread that does not hold `mu`, the writer included: it takes the next seq like
@@ -235,7 +237,7 @@ Result<std::uint64_t> Logger::Impl::EnqueueSystemEvent(const Event& event) {
   AUDITLOG_RETURN_IF_ERROR(internal::EncodeEvent(event, encode_options, &encoded));
   bool wake = false;
   std::unique_lock<std::mutex> lock(mu, std::defer_lock);
-  Result<std::uint64_t> seq = Enqueue(encoded, /*system=*/true, lock, &wake);
+  Result<std::uint64_t> seq = Enqueue(&encoded, /*system=*/true, lock, &wake);
   lock.unlock();
   if (wake) writer_cv.notify_one();
   return seq;
@@ -259,7 +261,7 @@ Status Logger::Impl::RefuseLocked() {
                                     failed.ToString());
 }
 
-Result<std::uint64_t> Logger::Impl::Enqueue(const internal::EncodedEvent& e, bool system,
+Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool system,
                                             std::unique_lock<std::mutex>& lock,
                                             bool* wake_writer) {
   // Clocks are read before taking the lock to keep the critical section short.
@@ -274,7 +276,7 @@ Result<std::uint64_t> Logger::Impl::Enqueue(const internal::EncodedEvent& e, boo
   if (next_seq == std::numeric_limits<std::uint64_t>::max()) {
     return Status::FailedPrecondition("seq space exhausted");
   }
-  const std::size_t size = e.body.size();
+  const std::size_t size = e->body.size();
   if (!HasRoomLocked(size, system)) {
     // System events never block: the writer thread itself may be the caller.
     if (config.overflow == OverflowPolicy::kReject || system) {
@@ -300,9 +302,11 @@ Result<std::uint64_t> Logger::Impl::Enqueue(const internal::EncodedEvent& e, boo
   std::size_t index = head + count;
   if (index >= slots.size()) index -= slots.size();
   Slot& slot = slots[index];
-  slot.event.body.assign(e.body);
-  slot.event.critical = e.critical;
-  slot.event.altered_fields = e.altered_fields;
+  // A swap, not a copy: no allocation and no memcpy under the lock. The buffers circulate
+  // between the ring and the producers' encoding buffers.
+  slot.event.body.swap(e->body);
+  slot.event.critical = e->critical;
+  slot.event.altered_fields = e->altered_fields;
   last_ts = std::max(last_ts, now);
   slot.ts_micros = last_ts;
   slot.emit_mono_micros = mono;
@@ -312,8 +316,8 @@ Result<std::uint64_t> Logger::Impl::Enqueue(const internal::EncodedEvent& e, boo
   if (!system) ++user_count;
   queued_bytes += size;
   ++stats.events_emitted;
-  if (e.critical) ++stats.critical_events;
-  stats.neutralized_fields += e.altered_fields;
+  if (e->critical) ++stats.critical_events;
+  stats.neutralized_fields += e->altered_fields;
   stats.queue_high_water_events = std::max<std::uint64_t>(stats.queue_high_water_events, count);
   stats.queue_high_water_bytes =
       std::max<std::uint64_t>(stats.queue_high_water_bytes, queued_bytes);
@@ -625,7 +629,7 @@ Result<std::uint64_t> Logger::Emit(Event event) {
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
   bool wake = false;
   std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
-  Result<std::uint64_t> seq = d.Enqueue(encoded, /*system=*/false, lock, &wake);
+  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, lock, &wake);
   lock.unlock();
   if (wake) d.writer_cv.notify_one();
   if (encoded.body.capacity() > kMaxRetainedEncodeBytes) std::string().swap(encoded.body);
@@ -642,7 +646,7 @@ Status Logger::EmitDurable(Event event) {
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
   bool wake = false;
   std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
-  Result<std::uint64_t> seq = d.Enqueue(encoded, /*system=*/false, lock, &wake);
+  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, lock, &wake);
   if (!seq.ok()) return seq.status();
   if (d.RequestSyncLocked(*seq)) wake = true;
   if (wake) d.writer_cv.notify_one();

@@ -8,10 +8,35 @@
 
 namespace auditlog::internal {
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() looks the algorithm up in the provider tables (under a lock)
+// on every call, which costs about as much as hashing a whole record. The writer hashes every
+// record, so the algorithm is fetched once and each thread reuses its own context.
+struct ThreadDigestContext {
+  ThreadDigestContext() : ctx(EVP_MD_CTX_new()) {}
+  ~ThreadDigestContext() { EVP_MD_CTX_free(ctx); }
+  EVP_MD_CTX* ctx;
+};
+
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // never freed
+  return md;
+}
+
+}  // namespace
+
 Digest Sha256(std::string_view data) {
   Digest d;
-  // SHA256() cannot fail for in-memory input; it returns its output pointer.
-  ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  thread_local ThreadDigestContext t;
+  const EVP_MD* md = FetchedSha256();
+  unsigned int len = 0;
+  if (md == nullptr || t.ctx == nullptr || EVP_DigestInit_ex2(t.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(t.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(t.ctx, d.data(), &len) != 1) {
+    // SHA256() cannot fail for in-memory input; it returns its output pointer.
+    ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  }
   return d;
 }
 
