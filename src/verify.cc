@@ -13,6 +13,7 @@
 
 #include "log_reader.h"
 #include "record_format.h"
+#include "verify_manifest.h"
 #include "verify_pipeline.h"
 
 namespace auditlog {
@@ -26,6 +27,11 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kDuplicateAuditId: return "duplicate_audit_id";
     case FindingKind::kTornTail: return "torn_tail";
     case FindingKind::kBadSegment: return "bad_segment";
+    case FindingKind::kSegmentMissing: return "segment_missing";
+    case FindingKind::kSegmentUnexpected: return "segment_unexpected";
+    case FindingKind::kChecksumMismatch: return "checksum_mismatch";
+    case FindingKind::kManifestMismatch: return "manifest_mismatch";
+    case FindingKind::kQuarantineUnrecorded: return "quarantine_unrecorded";
   }
   return "unknown";
 }
@@ -213,6 +219,15 @@ class Verifier {
     report_.anchor_hash = prev_hash_;
   }
 
+  // Retention deleted the log's first segments: the chain continues from the last deleted
+  // record, whose seq and hash the manifest kept.
+  void StartAfterDeleted(std::uint64_t seq, const std::string& hash) {
+    prev_seq_ = seq;
+    prev_hash_ = hash;
+    report_.anchor_seq = seq;
+    report_.anchor_hash = hash;
+  }
+
   void Add(FindingKind kind, const std::string& file, std::uint64_t line, std::uint64_t offset,
            std::optional<std::uint64_t> seq, std::string reason) {
     report_.findings.push_back(Finding{kind, file, line, offset, seq, std::move(reason)});
@@ -230,8 +245,9 @@ class Verifier {
 // Feeds the pipeline's lines, in log order, to the Verifier.
 class PipelineSink : public internal::VerifySink {
  public:
-  PipelineSink(Verifier* verifier, VerifyReport* report, const VerifyOptions& options)
-      : verifier_(*verifier), report_(*report), options_(options) {}
+  PipelineSink(Verifier* verifier, VerifyReport* report, const VerifyOptions& options,
+               internal::ManifestChecker* manifest)
+      : verifier_(*verifier), report_(*report), options_(options), manifest_(manifest) {}
 
   void BeginSegment(const internal::SegmentFile&) override { ++report_.segments; }
   void AnchorLine(const internal::SegmentFile& segment, std::uint64_t line_no,
@@ -241,6 +257,7 @@ class PipelineSink : public internal::VerifySink {
   void Line(const internal::SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
             std::size_t size, const Status& parsed, const RecordView& record) override {
     verifier_.Checked(segment.name, line_no, offset, size, parsed, record);
+    if (manifest_ != nullptr && parsed.ok()) manifest_->ObserveRecord(segment.name, record);
   }
   void SegmentProblem(FindingKind kind, const internal::SegmentFile& segment,
                       std::uint64_t line_no, std::uint64_t offset, std::string reason) override {
@@ -254,6 +271,7 @@ class PipelineSink : public internal::VerifySink {
   Verifier& verifier_;
   VerifyReport& report_;
   const VerifyOptions& options_;
+  internal::ManifestChecker* manifest_;  // null in ranged modes
 };
 
 }  // namespace
@@ -285,8 +303,18 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   VerifyReport report;
   report.ranged = pipeline.range.ranged();
   Verifier verifier(&report);
-  PipelineSink sink(&verifier, &report, options);
+  // A full verification also checks the files against manifest.json.
+  std::unique_ptr<internal::ManifestChecker> manifest;
+  if (!report.ranged) {
+    AUDITLOG_ASSIGN_OR_RETURN(manifest, internal::ManifestChecker::Create(env, dir, segments));
+    if (auto anchor = manifest->DeletedPrefixAnchor()) {
+      verifier.StartAfterDeleted(anchor->first, anchor->second);
+    }
+    manifest->StartChecksums();
+  }
+  PipelineSink sink(&verifier, &report, options, manifest.get());
   AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));
+  if (manifest) manifest->Finish(&report.findings);
   return report;
 }
 

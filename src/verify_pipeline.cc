@@ -39,6 +39,8 @@ struct Examined {
   bool hash_matches = false;
   char timestamp[27];
   char prev_hash[64];
+  std::uint32_t event_begin = 0;  // the raw "event" value, as a position in Block::data
+  std::uint32_t event_size = 0;
   std::string audit_id;
   std::string service_id;
 };
@@ -91,6 +93,8 @@ void Examine(RecordParser* parser, Block* b) {
       std::memcpy(e.prev_hash, r.prev_hash.data(), sizeof e.prev_hash);  // validated: 64 hex
       e.audit_id.assign(r.audit_id);
       e.service_id.assign(r.service_id);
+      e.event_begin = static_cast<std::uint32_t>(r.event_json.data() - b->data.data());
+      e.event_size = static_cast<std::uint32_t>(r.event_json.size());
     }
     pos = nl + 1;
   }
@@ -425,6 +429,7 @@ class Pipeline {
             r.prev_hash = std::string_view(e.prev_hash, sizeof e.prev_hash);
             r.hash = std::string_view(b->data).substr(e.begin + e.size - 66, 64);
             r.hash_matches = e.hash_matches;
+            r.event_json = std::string_view(b->data).substr(e.event_begin, e.event_size);
           }
           sink_->Line(*b->segment, e.line_no, e.offset, e.size, e.status, r);
         }

@@ -39,7 +39,7 @@ class VerifySink {
                           std::string_view line) = 0;
   // A complete line of the range, in log order: `parsed` is the outcome of
   // RecordParser::Parse (with the hash computed); `record` is valid when it is OK and only
-  // during the call.
+  // during the call. Of its views, event_type and sanitized_json are not filled in.
   virtual void Line(const SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
                     std::size_t size, const Status& parsed, const RecordView& record) = 0;
   // A segment that cannot be opened or read, or that ends in an incomplete line.

@@ -364,5 +364,173 @@ TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   EXPECT_FALSE(fs::exists(seg.string() + ".zst"));
 }
 
+
+// ---- Verify against the manifest ---------------------------------------------------------
+
+class ManifestVerifyTest : public StorageTest {
+ protected:
+  // Three closed segments of 3 records each, cleanly shut down.
+  void SetUp() override {
+    auto w = OpenWriter(Options());
+    for (int i = 0; i < 3; ++i) {
+      Append(w.get(), 3);
+      if (i < 2) {
+        ASSERT_OK(w->Rotate());
+      }
+    }
+    ASSERT_OK(w->Close());
+    segments_ = SegmentFiles(dir_.path());
+    ASSERT_EQ(segments_.size(), 3u);
+    ASSERT_TRUE(VerifyLog().intact());
+  }
+
+  static bool Has(const VerifyReport& r, FindingKind kind, const std::string& file) {
+    for (const Finding& f : r.findings) {
+      if (f.kind == kind && f.file == file) return true;
+    }
+    return false;
+  }
+  static std::string Describe(const VerifyReport& r) {
+    std::string s;
+    for (const Finding& f : r.findings) {
+      s += std::string(FindingKindName(f.kind)) + " " + f.file + ": " + f.reason + "\n";
+    }
+    return s;
+  }
+  std::string Name(int i) const { return segments_[i].filename().string(); }
+
+  std::vector<fs::path> segments_;
+};
+
+TEST_F(ManifestVerifyTest, MissingSegmentIsReported) {
+  fs::remove(segments_[1]);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kSegmentMissing, Name(1))) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, ExtraSegmentIsReported) {
+  const std::string extra = SegmentFileName(7, kBeforeMidnight);
+  fs::copy_file(segments_[2], dir_.path() / extra);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kSegmentUnexpected, extra)) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, RenamedSegmentIsReportedAsRenamed) {
+  const std::string renamed = SegmentFileName(2, kBeforeMidnight + 3 * kDay);  // other date
+  fs::rename(segments_[1], dir_.path() / renamed);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kSegmentMissing, Name(1))) << Describe(r);
+  EXPECT_TRUE(Has(r, FindingKind::kSegmentUnexpected, renamed)) << Describe(r);
+  EXPECT_NE(Describe(r).find("renamed"), std::string::npos) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, ReplacedSegmentWithAValidChainIsReported) {
+  // Rebuild segment 2 from scratch with different (correctly chained) records: the line
+  // hashes and links all check out, but the manifest's checksum and hashes do not.
+  const std::string last_of_first = ReadLines(segments_[0]).back();
+  std::string prev = last_of_first.substr(last_of_first.size() - 66, 64);
+  std::string rebuilt;
+  for (int i = 0; i < 3; ++i) {
+    EncodedEvent e;
+    ASSERT_OK(EncodeEvent(TaskCompleted{.task_id = "forged", .worker_id = "w9"}, EncodeOptions{}, &e));
+    char hash[64];
+    FrameRecord(4 + i, kBeforeMidnight, "svc", false, e.body, prev, &rebuilt, hash);
+    prev.assign(hash, 64);
+  }
+  testing::WriteFile(segments_[1], rebuilt);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, Name(1))) << Describe(r);
+  EXPECT_TRUE(Has(r, FindingKind::kManifestMismatch, Name(1))) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, RecordsMissingAtTheEndOfAClosedSegmentAreReported) {
+  auto lines = ReadLines(segments_[0]);
+  lines.pop_back();
+  testing::WriteLines(segments_[0], lines);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kManifestMismatch, Name(0))) << Describe(r);
+  EXPECT_NE(Describe(r).find("records missing at the end"), std::string::npos) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, RecordsMissingAtTheEndOfTheLastSegmentAfterCleanShutdown) {
+  // Without the manifest, dropping the newest records would leave a perfect chain.
+  auto lines = ReadLines(segments_[2]);
+  lines.pop_back();
+  testing::WriteLines(segments_[2], lines);
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kManifestMismatch, Name(2))) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, TamperedChecksumFileIsReported) {
+  testing::WriteFile(segments_[0].string() + ".sha256",
+                     std::string(64, 'a') + "  " + Name(0) + "\n");
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, Name(0) + ".sha256")) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, MissingManifestIsReported) {
+  fs::remove(dir_.path() / "manifest.json");
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kManifestMismatch, "manifest.json")) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, UnrecordedQuarantineFileIsReported) {
+  const std::string q = Name(2) + ".torn-123";
+  testing::WriteFile(dir_.path() / q, "{\"v\":1,\"se");
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kQuarantineUnrecorded, q)) << Describe(r);
+}
+
+TEST_F(ManifestVerifyTest, ArchivedAndDeletedSegmentsStillVerify) {
+  env_.Advance(200 * kDay);
+  const RetentionPolicy policy{.min_retention_days = 150, .archive_after_days = 100,
+                               .delete_after_days = 150};
+  {
+    auto w = OpenWriter(Options());
+    std::vector<Event> records;
+    // All three are 200 days old: the policy deletes all three.
+    ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
+    EXPECT_EQ(records.size(), 3u);
+    std::string batch;
+    for (const Event& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
+    ASSERT_OK(w->Write(batch));
+    ASSERT_OK(w->Close());
+  }
+  const VerifyReport r = VerifyLog();
+  EXPECT_TRUE(r.intact()) << Describe(r);
+  EXPECT_EQ(r.anchor_seq, 9u);  // the chain continues from the last deleted record
+  EXPECT_EQ(r.first_seq, 10u);
+}
+
+TEST_F(ManifestVerifyTest, ArchivedSegmentsVerifyAndATamperedArchiveIsReported) {
+  env_.Advance(120 * kDay);
+  {
+    auto w = OpenWriter(Options());
+    std::vector<Event> records;
+    ASSERT_OK(w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records));
+    EXPECT_EQ(records.size(), 3u);  // archived, not deleted (2555-day minimum)
+    ASSERT_OK(w->Close());
+  }
+  VerifyReport r = VerifyLog();
+  EXPECT_TRUE(r.intact()) << Describe(r);
+  EXPECT_EQ(r.records, 9u);
+  // Replace an archive with a re-compression of altered contents.
+  const fs::path archive = segments_[0].string() + ".zst";
+  ASSERT_TRUE(fs::exists(archive));
+  auto z = OpenCompressedFile(&env_, archive);
+  ASSERT_OK(z.status());
+  std::string data;
+  ASSERT_OK((*z)->Read(0, 1 << 20, &data));
+  data[data.find("w1")] = 'W';
+  testing::WriteFile(segments_[0], data);
+  fs::remove(archive);
+  ASSERT_OK(CompressFile(&env_, segments_[0], archive).status());
+  fs::remove(segments_[0]);
+  r = VerifyLog();
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, Name(0))) << Describe(r);
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, Name(0) + ".zst")) << Describe(r);
+  EXPECT_TRUE(r.tampered());
+}
+
 }  // namespace
 }  // namespace auditlog::internal

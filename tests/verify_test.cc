@@ -102,6 +102,14 @@ class VerifyTest : public ::testing::Test {
       return f.kind == kind && f.file == file && f.line == line && f.seq == seq;
     });
   }
+  // Findings about record lines (the manifest's findings are about whole files: line 0).
+  static std::vector<Finding> LineFindings(const VerifyReport& r) {
+    std::vector<Finding> out;
+    for (const Finding& f : r.findings) {
+      if (f.line != 0) out.push_back(f);
+    }
+    return out;
+  }
   static std::string Describe(const VerifyReport& r) {
     std::string s;
     for (const Finding& f : r.findings) {
@@ -212,8 +220,12 @@ TEST_F(VerifyTest, ChangedByteIsLocatedByFileLineAndSeq) {
   FlipByte(1, second_line + lines0.substr(second_line).find("shard-5") + 6);  // '5' -> '4'
   const VerifyReport r = Run();
   EXPECT_TRUE(Has(r, FindingKind::kHashMismatch, SegmentName(1), 2, 5)) << Describe(r);
-  EXPECT_EQ(r.findings.size(), 1u) << Describe(r);
-  EXPECT_EQ(r.findings[0].offset, second_line);
+  const auto lines = LineFindings(r);
+  ASSERT_EQ(lines.size(), 1u) << Describe(r);
+  EXPECT_EQ(lines[0].offset, second_line);
+  // The closed segment no longer has the checksum the manifest recorded.
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, SegmentName(1), 0, std::nullopt))
+      << Describe(r);
 }
 
 // ---- lines deleted, inserted, swapped, duplicated ------------------------------------------
@@ -261,9 +273,11 @@ TEST_F(VerifyTest, InsertedGarbageLineIsMalformed) {
   const VerifyReport r = Run();
   EXPECT_TRUE(Has(r, FindingKind::kMalformedRecord, SegmentName(0), 2, std::nullopt))
       << Describe(r);
-  // The chain continues from the last readable record: nothing else is wrong.
-  EXPECT_EQ(r.findings.size(), 1u) << Describe(r);
+  // The chain continues from the last readable record: no other line is wrong.
+  EXPECT_EQ(LineFindings(r).size(), 1u) << Describe(r);
   EXPECT_EQ(r.records, 3u);
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, SegmentName(0), 0, std::nullopt))
+      << Describe(r);
 }
 
 TEST_F(VerifyTest, SwappedLinesAreDetected) {
@@ -294,18 +308,24 @@ TEST_F(VerifyTest, EditedAndRehashedLineBreaksTheNextLink) {
   WriteLog(5);
   RewriteLineAndRehash(0, 2, "shard-3", "shard-X");
   const VerifyReport r = Run();
-  ASSERT_EQ(r.findings.size(), 1u) << Describe(r);
+  const auto lines = LineFindings(r);
+  ASSERT_EQ(lines.size(), 1u) << Describe(r);
   EXPECT_TRUE(Has(r, FindingKind::kChainBroken, SegmentName(0), 4, 4)) << Describe(r);
-  EXPECT_THAT(r.findings[0].reason, HasSubstr("seq 3"));
+  EXPECT_THAT(lines[0].reason, HasSubstr("seq 3"));
 }
 
-TEST_F(VerifyTest, EditedAndRehashedLastLineChangesTheAnchorHash) {
-  // Nothing follows the last record, so only a published anchor (the last hash) reveals it.
+TEST_F(VerifyTest, EditedAndRehashedLastLineIsCaughtByTheManifest) {
+  // Nothing follows the last record, so the chain alone cannot reveal it; the manifest's
+  // checksum and last hash of the closed segment do, and so does a published anchor.
   WriteLog(3);
   const std::string anchor = Run().last_hash;
   RewriteLineAndRehash(0, 2, "shard-3", "shard-X");
   const VerifyReport r = Run();
-  EXPECT_TRUE(r.intact()) << Describe(r);
+  EXPECT_TRUE(LineFindings(r).empty()) << Describe(r);
+  EXPECT_TRUE(Has(r, FindingKind::kChecksumMismatch, SegmentName(0), 0, std::nullopt))
+      << Describe(r);
+  EXPECT_TRUE(Has(r, FindingKind::kManifestMismatch, SegmentName(0), 0, std::nullopt))
+      << Describe(r);
   EXPECT_NE(r.last_hash, anchor);
 }
 

@@ -26,9 +26,17 @@ enum class FindingKind : std::uint8_t {
   kDuplicateAuditId,  // an audit_id seen before
   kTornTail,          // the newest segment ends in an incomplete line (a crash, not tampering)
   kBadSegment,        // a segment file that cannot be read, or an incomplete line elsewhere
+  // Checks against manifest.json (full verification only):
+  kSegmentMissing,        // a segment the manifest lists is not in the directory
+  kSegmentUnexpected,     // a segment file the manifest does not list (added or renamed)
+  kChecksumMismatch,      // a closed segment, archive, NAME.sha256 or quarantine file changed
+  kManifestMismatch,      // records missing at the end of a closed segment, or a replaced
+                          // segment; or manifest.json missing or unreadable
+  kQuarantineUnrecorded,  // a NAME.torn-OFFSET file no log_recovered record accounts for
 };
 // "malformed_record", "hash_mismatch", "chain_broken", "seq_gap", "duplicate_audit_id",
-// "torn_tail", "bad_segment".
+// "torn_tail", "bad_segment", "segment_missing", "segment_unexpected", "checksum_mismatch",
+// "manifest_mismatch", "quarantine_unrecorded".
 std::string_view FindingKindName(FindingKind kind);
 
 struct Finding {

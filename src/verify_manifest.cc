@@ -1,0 +1,263 @@
+// Manifest checks of Verify; see verify_manifest.h and docs/FORMAT.md ("Manifest").
+#include "verify_manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "sha256.h"
+#include "zstd_file.h"
+
+namespace auditlog::internal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kTornMarker = ".torn-";
+constexpr std::size_t kChunk = 1 << 20;
+
+// SHA-256 and length of everything `file` holds.
+Status HashReadable(const ReadableFile& file, std::string* sha, std::uint64_t* bytes) {
+  Sha256Stream hash;
+  std::string chunk;
+  std::uint64_t offset = 0;
+  for (;;) {
+    AUDITLOG_RETURN_IF_ERROR(file.Read(offset, kChunk, &chunk));
+    if (chunk.empty()) break;
+    hash.Update(chunk);
+    offset += chunk.size();
+  }
+  *sha = ToHex(hash.Finish());
+  *bytes = offset;
+  return Status::Ok();
+}
+
+std::string SeqRange(const SegmentEntry& e) {
+  if (e.records == 0) return "no records";
+  return "seq " + std::to_string(e.first_seq) + ".." + std::to_string(e.last_seq);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ManifestChecker>> ManifestChecker::Create(
+    Env* env, const fs::path& dir, const std::vector<SegmentFile>& segments) {
+  std::unique_ptr<ManifestChecker> c(new ManifestChecker(env, dir));
+  c->segments_ = segments;
+  auto manifest = LoadManifest(env, dir);
+  if (manifest.ok()) {
+    c->manifest_ = std::move(*manifest);
+  } else {
+    c->manifest_status_ = manifest.status();
+  }
+  AUDITLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
+  for (std::string& name : names) {
+    std::string_view base = name;
+    if (base.size() > kArchiveSuffix.size() &&
+        base.substr(base.size() - kArchiveSuffix.size()) == kArchiveSuffix) {
+      base.remove_suffix(kArchiveSuffix.size());
+    }
+    if (ParseSegmentFileName(base)) {
+      c->segment_names_.push_back(name);
+      continue;
+    }
+    const std::size_t torn = name.find(kTornMarker);
+    if (torn != std::string::npos && ParseSegmentFileName(std::string_view(name).substr(0, torn))) {
+      c->quarantine_files_.push_back(name);
+    }
+  }
+  std::sort(c->segment_names_.begin(), c->segment_names_.end());
+  std::sort(c->quarantine_files_.begin(), c->quarantine_files_.end());
+  return c;
+}
+
+ManifestChecker::~ManifestChecker() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void ManifestChecker::StartChecksums() {
+  if (!manifest_) return;
+  for (const SegmentEntry& e : manifest_->segments) {
+    if (e.state == SegmentState::kClosed || e.state == SegmentState::kArchived) {
+      checksums_[e.name];  // created here; filled only by the thread until Finish() joins it
+    }
+  }
+  thread_ = std::thread([this] { ComputeChecksums(); });
+}
+
+void ManifestChecker::ComputeChecksums() {
+  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
+  for (auto& [name, sum] : checksums_) {
+    const SegmentEntry& e = *manifest_->Find(name);
+    const std::string archive = name + std::string(kArchiveSuffix);
+    if (present.count(name)) {  // plain (closed, or archival not finished)
+      auto file = env_->NewReadableFile(dir_ / name);
+      sum.status = file.ok() ? HashReadable(**file, &sum.content_sha256, &sum.content_bytes)
+                             : file.status();
+    } else if (present.count(archive)) {
+      auto file = OpenCompressedFile(env_, dir_ / archive);
+      sum.status = file.ok() ? HashReadable(**file, &sum.content_sha256, &sum.content_bytes)
+                             : file.status();
+      if (sum.status.ok() && e.state == SegmentState::kArchived) {
+        auto raw = env_->NewReadableFile(dir_ / archive);
+        std::uint64_t ignored = 0;
+        sum.status = raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
+      }
+    } else {
+      sum.status = Status::NotFound(name);  // reported as missing
+    }
+  }
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> ManifestChecker::DeletedPrefixAnchor() const {
+  if (!manifest_) return std::nullopt;
+  std::optional<std::pair<std::uint64_t, std::string>> anchor;
+  for (const SegmentEntry& e : manifest_->segments) {
+    if (e.state != SegmentState::kDeleted) break;
+    if (e.records > 0) anchor = std::make_pair(e.last_seq, e.last_hash);
+  }
+  return anchor;
+}
+
+void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView& r) {
+  Seen& s = seen_[segment];
+  if (s.records++ == 0) {
+    s.first_seq = r.seq;
+    s.first_hash.assign(r.hash);
+  }
+  s.last_seq = r.seq;
+  s.last_hash.assign(r.hash);
+  // (The pipeline passes the raw event but not event_type; event_type comes first.)
+  if (r.event_json.rfind("{\"event_type\":\"log_recovered\"", 0) == 0) {
+    const auto event = nlohmann::json::parse(r.event_json, nullptr, /*allow_exceptions=*/false);
+    if (event.is_object() && event.value("quarantine_file", "") != "") {
+      recoveries_[event.value("quarantine_file", "")] =
+          Recovery{event.value("length", std::uint64_t{0}), event.value("sha256", "")};
+    }
+  }
+}
+
+void ManifestChecker::Add(FindingKind kind, const std::string& file, std::string reason) {
+  findings_->push_back(Finding{kind, file, 0, 0, std::nullopt, std::move(reason)});
+}
+
+void ManifestChecker::Finish(std::vector<Finding>* findings) {
+  if (thread_.joinable()) thread_.join();
+  findings_ = findings;
+  std::string manifest_name(kManifestFileName);
+
+  // Quarantined torn tails must each be accounted for by a log_recovered record.
+  for (const std::string& q : quarantine_files_) {
+    auto it = recoveries_.find(q);
+    if (it == recoveries_.end()) {
+      Add(FindingKind::kQuarantineUnrecorded, q,
+          "quarantined bytes that no log_recovered record accounts for");
+      continue;
+    }
+    auto data = ReadFileToString(env_, dir_ / q);
+    if (!data.ok()) {
+      Add(FindingKind::kBadSegment, q, data.status().message());
+    } else if (data->size() != it->second.length || Sha256Hex(*data) != it->second.sha256) {
+      Add(FindingKind::kChecksumMismatch, q,
+          "quarantined bytes differ from what the log_recovered record states (length, SHA-256)");
+    }
+  }
+
+  if (!manifest_) {
+    if (!manifest_status_.ok()) {
+      Add(FindingKind::kManifestMismatch, manifest_name,
+          "cannot be read: " + manifest_status_.message());
+    } else if (!segment_names_.empty()) {
+      Add(FindingKind::kManifestMismatch, manifest_name,
+          "missing, although the log has segment files (removed or never written)");
+    }
+    return;
+  }
+  const Manifest& m = *manifest_;
+  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
+  std::uint64_t max_index = 0;
+  for (const SegmentEntry& e : m.segments) {
+    max_index = std::max(max_index, e.index);
+    if (e.state == SegmentState::kDeleted) continue;
+    const std::string archive = e.name + std::string(kArchiveSuffix);
+    if (!present.count(e.name) && !present.count(archive)) {
+      Add(FindingKind::kSegmentMissing, e.name,
+          "listed in the manifest (" + SeqRange(e) + ") but not in the log directory");
+      continue;
+    }
+    if (e.state == SegmentState::kActive) continue;  // its manifest entry may lag behind
+    const Checksum& sum = checksums_[e.name];
+    if (!sum.status.ok()) {
+      Add(FindingKind::kBadSegment, e.name, "cannot be checksummed: " + sum.status.message());
+      continue;
+    }
+    if (sum.content_sha256 != e.sha256) {
+      Add(FindingKind::kChecksumMismatch, e.name,
+          "contents (" + std::to_string(sum.content_bytes) + " bytes) do not match the SHA-256 "
+          "the manifest recorded when the segment was closed (" + std::to_string(e.bytes) +
+          " bytes): the file was altered or replaced");
+    }
+    if (e.state == SegmentState::kArchived && !present.count(e.name) &&
+        sum.archive_sha256 != e.archive_sha256) {
+      Add(FindingKind::kChecksumMismatch, archive,
+          "archive does not match the SHA-256 the manifest recorded for it");
+    }
+    const auto seen = seen_.find(e.name);
+    const Seen none;
+    const Seen& s = seen == seen_.end() ? none : seen->second;
+    if (e.records > 0 && s.last_seq < e.last_seq) {
+      Add(FindingKind::kManifestMismatch, e.name,
+          "records missing at the end: the manifest says the segment ends at seq " +
+              std::to_string(e.last_seq) + ", the file " +
+              (s.records ? "ends at seq " + std::to_string(s.last_seq) : std::string("has none")));
+    } else if (s.records != e.records || s.first_hash != e.first_hash ||
+               s.last_hash != e.last_hash) {
+      Add(FindingKind::kManifestMismatch, e.name,
+          "records differ from the manifest's entry (count, first or last hash): replaced?");
+    }
+    const fs::path companion = dir_ / (e.name + ".sha256");
+    auto text = ReadFileToString(env_, companion);
+    if (!text.ok()) {
+      Add(FindingKind::kChecksumMismatch, e.name + ".sha256", "checksum file is missing");
+    } else if (*text != ChecksumFileContents(e.sha256, e.name)) {
+      Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
+          "checksum file does not match the manifest");
+    }
+  }
+
+  // Segment files the manifest does not know. A live writer may have started (and named in
+  // the manifest) a segment since the manifest was read: look again before reporting.
+  std::optional<Manifest> late;
+  bool late_loaded = false;
+  for (const std::string& file : segment_names_) {
+    std::string name = file;
+    if (name.size() > kArchiveSuffix.size() &&
+        std::string_view(name).substr(name.size() - kArchiveSuffix.size()) == kArchiveSuffix) {
+      name.resize(name.size() - kArchiveSuffix.size());
+    }
+    if (m.Find(name) != nullptr) continue;
+    if (!late_loaded) {
+      late_loaded = true;
+      auto reloaded = LoadManifest(env_, dir_);
+      if (reloaded.ok()) late = std::move(*reloaded);
+    }
+    if (late && late->Find(name) != nullptr && !m.clean_shutdown) continue;
+    const auto index = ParseSegmentFileName(name).value_or(0);
+    const auto seen = seen_.find(name);
+    const bool empty = seen == seen_.end() || seen->second.records == 0;
+    // A live writer creates a new segment just before the manifest names it.
+    if (!m.clean_shutdown && index > max_index && empty) continue;
+    std::string reason = "not listed in the manifest (added, or renamed)";
+    if (seen != seen_.end()) {
+      for (const SegmentEntry& e : m.segments) {
+        if (e.records > 0 && e.first_hash == seen->second.first_hash) {
+          reason = "not listed in the manifest: holds the records of " + e.name + " (renamed)";
+        }
+      }
+    }
+    Add(FindingKind::kSegmentUnexpected, file, reason);
+  }
+}
+
+}  // namespace auditlog::internal
