@@ -27,12 +27,11 @@ class FlushPolicy {
     if (const auto* b = std::get_if<Batched>(&mode)) {
       immediate_ = false;
       size_ = b->size;
-      interval_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(b->interval).count();
+      interval_micros_ = SaturatingMicros(b->interval);
     } else if (const auto* h = std::get_if<Hybrid>(&mode)) {
       immediate_ = false;
       size_ = h->batch_size;
-      interval_micros_ =
-          std::chrono::duration_cast<std::chrono::microseconds>(h->batch_interval).count();
+      interval_micros_ = SaturatingMicros(h->batch_interval);
       critical_immediate_ = h->critical_immediate;
     }
   }
@@ -66,6 +65,12 @@ class FlushPolicy {
   std::int64_t interval_micros() const { return immediate_ ? 0 : interval_micros_; }
 
  private:
+  // `d` in microseconds; huge intervals (milliseconds::max(): "never") saturate to kNever.
+  static std::int64_t SaturatingMicros(std::chrono::milliseconds d) {
+    if (d.count() > kNever / 1000) return kNever;
+    return d.count() * 1000;
+  }
+
   bool immediate_ = true;
   std::uint64_t size_ = 1;
   std::int64_t interval_micros_ = 0;

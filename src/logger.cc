@@ -62,6 +62,14 @@ constexpr int kAttemptsAfterShutdown = 3;
 // The writer's longest single sleep; it re-reads the clock when it wakes.
 constexpr std::int64_t kMaxSleepMicros = 10 * 1000 * 1000;
 
+// now + `timeout`, with negative timeouts as zero and huge ones (milliseconds::max()) capped
+// far in the future instead of overflowing.
+SteadyTime DeadlineAfter(std::chrono::milliseconds timeout) {
+  constexpr std::chrono::milliseconds kFarFuture = std::chrono::hours(24 * 365 * 100);
+  return std::chrono::steady_clock::now() +
+         std::clamp(timeout, std::chrono::milliseconds(0), kFarFuture);
+}
+
 Status ValidateConfig(const Config& c) {
   AUDITLOG_RETURN_IF_ERROR(ValidateServiceId(c.service_id));
   if (const auto* local = std::get_if<LocalMode>(&c.mode); local && local->dir.empty()) {
@@ -284,7 +292,7 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
       return Status::BufferFull("queue full (" + std::to_string(user_count) + " events, " +
                                 std::to_string(queued_bytes) + " bytes queued); event refused");
     }
-    const SteadyTime deadline = std::chrono::steady_clock::now() + config.block_timeout;
+    const SteadyTime deadline = DeadlineAfter(config.block_timeout);
     ++space_waiters;
     const bool room = space_cv.wait_until(
         lock, deadline, [&] { return RefusingLocked() || HasRoomLocked(size, system); });
@@ -656,8 +664,7 @@ Status Logger::EmitDurable(Event event) {
 Status Logger::WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout) {
   Impl& d = *impl_;
   if (d.disabled) return Status::Ok();
-  const SteadyTime deadline =
-      std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds(0));
+  const SteadyTime deadline = DeadlineAfter(timeout);
   std::unique_lock<std::mutex> lock(d.mu);
   if (seq >= d.next_seq) {
     return Status::InvalidArgument("WaitDurable: seq " + std::to_string(seq) +

@@ -319,8 +319,10 @@ TEST_F(LoggerTest, WaitDurableRejectsUnknownSeqsAndTimesOut) {
   EXPECT_EQ(logger->WaitDurable(seq + 1, milliseconds(10)).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(logger->WaitDurable(seq, milliseconds(10)).code(), StatusCode::kTimeout);
   EXPECT_OK(logger->WaitDurable(0, milliseconds(0)));
+  EXPECT_EQ(logger->WaitDurable(seq, milliseconds(-5)).code(), StatusCode::kTimeout);
   ASSERT_OK(logger->Flush());
   EXPECT_OK(logger->WaitDurable(seq, milliseconds(0)));
+  EXPECT_OK(logger->WaitDurable(seq, milliseconds::max()));  // no overflow
 }
 
 TEST_F(LoggerTest, OpenRejectsBadConfigs) {
