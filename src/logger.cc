@@ -61,6 +61,9 @@ constexpr std::int64_t kMaxBackoffMicros = 1000 * 1000;
 constexpr int kAttemptsAfterShutdown = 3;
 // The writer's longest single sleep; it re-reads the clock when it wakes.
 constexpr std::int64_t kMaxSleepMicros = 10 * 1000 * 1000;
+// How often an idle writer looks after its storage: daily rotation, and whether the active
+// segment is still the file at its path.
+constexpr std::int64_t kMaintenanceMicros = 1000 * 1000;
 
 // now + `timeout`, with negative timeouts as zero and huge ones (milliseconds::max()) capped
 // far in the future instead of overflowing.
@@ -138,6 +141,12 @@ struct Logger::Impl {
   void WaitForWorkLocked(std::unique_lock<std::mutex>& lock);
   void SleepLocked(std::unique_lock<std::mutex>& lock, std::int64_t micros);  // <0: untimed
   bool WriteEvents(std::size_t start, std::size_t n);
+  // Storage upkeep between batches: rotation on the writer's own clock, the active-segment
+  // check, retention. False when the logger entered its failed state.
+  bool Maintain();
+  bool RotateSegment();
+  bool CheckActiveSegment();
+  void ApplyRetention();
   Status WriteBatch(std::size_t events);
   void SyncWritten();
   void MarkAllWrittenDurable(std::int64_t fsync_micros);
@@ -164,6 +173,8 @@ struct Logger::Impl {
   FlushPolicy::Unsynced unsynced;    // written, not yet fsync'ed
   std::uint64_t written_seq = 0;     // highest seq handed to the kernel
   std::uint64_t synced_seq = 0;      // highest seq known fsync'ed
+  std::int64_t suspended_since_mono = -1;  // writes refused for lack of space since then
+  std::uint64_t refused_at_suspension = 0;  // stats.rejected_disk_low when it began
 
   // ---- guarded by mu ----
   mutable std::mutex mu;
@@ -185,6 +196,7 @@ struct Logger::Impl {
   int space_waiters = 0;
   int durable_waiters = 0;
   int idle_watchers = 0;
+  std::int64_t next_maintenance_mono = 0;  // when the writer looks after its storage next
   bool stop = false;               // Shutdown() was called: refuse Emit, drain, close
   bool writer_exited = false;
   Status failed;                   // sticky: the first unrecoverable error
@@ -225,6 +237,10 @@ Status Logger::Impl::Start() {
   written_seq = synced_seq = durable_seq = next_seq - 1;
   last_ts = writer->last_ts_micros();
   stats.segments_created = 1;
+  next_maintenance_mono = env->MonotonicMicros() + kMaintenanceMicros;
+  // Opening started a new segment, as a rotation does: apply retention now too. Its
+  // records are queued before any caller's event.
+  ApplyRetention();
   thread = std::thread([this] { Run(); });
   return Status::Ok();
 }
@@ -403,6 +419,7 @@ void Logger::Impl::Run() {
       if (stopping) break;
       continue;
     }
+    if (!stopping && env->MonotonicMicros() >= next_maintenance_mono && !Maintain()) continue;
     // Every accepted event is now written; when stopping, Close() below does the fsync.
     if (!stopping && unsynced.events > 0 &&
         (sync_target > synced_seq || policy.ShouldSync(unsynced, env->MonotonicMicros()))) {
@@ -434,12 +451,17 @@ void Logger::Impl::WaitForWorkLocked(std::unique_lock<std::mutex>& lock) {
         if (sync_request > synced_seq) return;
         // Batched/Hybrid: sleep until the oldest un-synced event reaches the interval, even
         // if no further event ever comes.
-        const std::int64_t deadline = policy.Deadline(unsynced);
+        const std::int64_t deadline = std::min(policy.Deadline(unsynced), next_maintenance_mono);
         const std::int64_t now = env->MonotonicMicros();
         if (now >= deadline) return;
         SleepLocked(lock, std::min(deadline - now, kMaxSleepMicros));
         continue;
       }
+      // Idle: wake up for storage upkeep (rotation at midnight, a replaced segment).
+      const std::int64_t now = env->MonotonicMicros();
+      if (now >= next_maintenance_mono) return;
+      SleepLocked(lock, std::min(next_maintenance_mono - now, kMaxSleepMicros));
+      continue;
     }
     SleepLocked(lock, -1);
   }
@@ -448,19 +470,11 @@ void Logger::Impl::WaitForWorkLocked(std::unique_lock<std::mutex>& lock) {
 // Frames slots [start, start+n), gives them back, writes the batch and accounts for it.
 // False when the logger entered its failed state.
 bool Logger::Impl::WriteEvents(std::size_t start, std::size_t n) {
+  // Never write into a segment that was deleted or replaced behind our back.
+  if (!CheckActiveSegment()) return false;
   // Daily rotation goes by the record timestamps: the first record of a new UTC day starts
   // a new segment. Rotate() fsyncs the old segment, so everything written becomes durable.
-  if (writer->RotationDue(slots[start].ts_micros)) {
-    const std::int64_t t0 = env->MonotonicMicros();
-    Status s = writer->Rotate();
-    if (!s.ok()) {
-      EnterFailed(s);
-      return false;
-    }
-    MarkAllWrittenDurable(env->MonotonicMicros() - t0);
-    std::lock_guard<std::mutex> lock(mu);
-    ++stats.segments_created;
-  }
+  if (writer->RotationDue(slots[start].ts_micros) && !RotateSegment()) return false;
 
   batch.clear();
   std::size_t bytes = 0, users = 0;
@@ -496,13 +510,91 @@ bool Logger::Impl::WriteEvents(std::size_t start, std::size_t n) {
   unsynced.events += n;
   unsynced.critical |= critical;
   written_seq += n;
-  std::lock_guard<std::mutex> lock(mu);
-  stats.events_written += n;
-  stats.bytes_written += batch.size();
-  stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
-  stats.events_since_sync = unsynced.events;
-  stats.writes_failing = false;
-  write_error = Status::Ok();
+  std::optional<LogWritesResumed> resumed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stats.events_written += n;
+    stats.bytes_written += batch.size();
+    stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
+    stats.events_since_sync = unsynced.events;
+    stats.writes_failing = false;
+    write_error = Status::Ok();
+    if (suspended_since_mono >= 0) {
+      resumed = LogWritesResumed{
+          .reason = "disk_space_low",
+          .suspended_ms =
+              static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - suspended_since_mono) / 1000),
+          .refused_emits = stats.rejected_disk_low - refused_at_suspension};
+      suspended_since_mono = -1;
+    }
+  }
+  // Writes were suspended for lack of space and work again: the log itself says so (a
+  // critical record, so Hybrid makes it durable at once).
+  if (resumed) EnqueueSystemEvent(*resumed).status().IgnoreError();  // reserve slots: fits
+  return true;
+}
+
+bool Logger::Impl::RotateSegment() {
+  const std::int64_t t0 = env->MonotonicMicros();
+  Status s = writer->Rotate();
+  if (!s.ok()) {
+    EnterFailed(s);
+    return false;
+  }
+  MarkAllWrittenDurable(env->MonotonicMicros() - t0);  // Rotate() fsynced the old segment
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ++stats.segments_created;
+  }
+  ApplyRetention();
+  return true;
+}
+
+bool Logger::Impl::CheckActiveSegment() {
+  auto replaced = writer->ActiveSegmentReplaced();
+  if (!replaced.ok() || !*replaced) return true;  // a failed lstat is re-tried next time
+  // Someone deleted or replaced the file we append to. Close it (what we wrote is still in
+  // the unlinked inode and its checksum goes to NAME.sha256 and the manifest), continue in
+  // a new segment, and put the incident on the record.
+  const std::string old_name = writer->segment_path().filename().string();
+  if (!RotateSegment()) return false;
+  const internal::SegmentEntry* entry = writer->manifest().Find(old_name);
+  EnqueueSystemEvent(
+      IntegrityViolation{.resource_type = "audit_segment",
+                         .resource_id = old_name,
+                         .expected_hash = entry != nullptr ? entry->sha256 : std::string(),
+                         .actual_hash = env->FileExists(writer->segment_path().parent_path() / old_name)
+                                            ? "replaced"
+                                            : "deleted",
+                         .severity = "critical",
+                         .action_taken = "continued in new segment " +
+                                         writer->segment_path().filename().string()})
+      .status()
+      .IgnoreError();  // reserve slots: fits
+  return true;
+}
+
+void Logger::Impl::ApplyRetention() {
+  std::vector<Event> records;
+  Status s = writer->ApplyRetention(config.retention, env->NowMicros(), &records);
+  for (const Event& e : records) EnqueueSystemEvent(e).status().IgnoreError();
+  if (!s.ok()) {
+    // Retention is upkeep, not the audit trail: the log stays writable, and the problem (for
+    // example a closed segment that no longer matches its checksum) goes on the record.
+    EnqueueSystemEvent(IntegrityViolation{.resource_type = "audit_retention",
+                                          .resource_id = config.service_id,
+                                          .severity = "critical",
+                                          .action_taken = "retention stopped: " + s.message()})
+        .status()
+        .IgnoreError();
+  }
+}
+
+bool Logger::Impl::Maintain() {
+  next_maintenance_mono = env->MonotonicMicros() + kMaintenanceMicros;
+  if (!CheckActiveSegment()) return false;
+  // Rotation by the writer's own clock, so an idle log still moves to the new day's file.
+  if (writer->RotationDue(env->NowMicros()) && !RotateSegment()) return false;
   return true;
 }
 
@@ -519,6 +611,10 @@ Status Logger::Impl::WriteBatch(std::size_t events) {
     std::unique_lock<std::mutex> lock(mu);
     write_error = s;
     ++stats.write_errors;
+    if (s.code() == StatusCode::kDiskSpaceLow && suspended_since_mono < 0) {
+      suspended_since_mono = env->MonotonicMicros();
+      refused_at_suspension = stats.rejected_disk_low;
+    }
     stats.writes_failing = true;
     if (durable_waiters > 0) durable_cv.notify_all();
     if (stop && ++attempts_after_shutdown > kAttemptsAfterShutdown) {

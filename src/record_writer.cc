@@ -221,6 +221,14 @@ Status RecordWriter::ReconcileManifest() {
       entry = &manifest_.segments.back();
     }
     if (entry->state != SegmentState::kActive) continue;
+    // A process crash leaves written but un-fsynced records in the page cache; the chain is
+    // about to build on them, so make them durable first.
+    {
+      AUDITLOG_ASSIGN_OR_RETURN(auto file, options_.env->NewWritableFile(options_.dir / name,
+                                                                         OpenMode::kAppendExisting));
+      AUDITLOG_RETURN_IF_ERROR(file->Sync());
+      AUDITLOG_RETURN_IF_ERROR(file->Close());
+    }
     AUDITLOG_RETURN_IF_ERROR(SummarizeSegment(options_.env, options_.dir / name, entry));
     AUDITLOG_RETURN_IF_ERROR(CloseSegmentEntry(entry, entry->sha256, entry->bytes));
   }

@@ -222,13 +222,20 @@ TEST_F(FailureTest, EmitFailsFastWhileWritesFailForLackOfSpace) {
     std::this_thread::sleep_for(milliseconds(1));
   }
   ASSERT_OK(flushed);
+  // The writer recorded its resumption (seq 2) before the next event.
   ASSERT_OK_AND_ASSIGN(std::uint64_t seq, logger->Emit(NumberedEvent(0, 2)));
-  EXPECT_EQ(seq, 2u);
+  EXPECT_EQ(seq, 3u);
   ASSERT_OK(logger->Shutdown());
   const auto records = ReadRecords(dir_.path());
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].n, 0);
-  EXPECT_EQ(records[1].n, 2);
+  EXPECT_EQ(records[1].event_type, "log_writes_resumed");
+  EXPECT_TRUE(records[1].critical);
+  EXPECT_NE(records[1].event_json.find("\"reason\":\"disk_space_low\""), std::string::npos)
+      << records[1].event_json;
+  EXPECT_NE(records[1].event_json.find("\"refused_emits\":1}"), std::string::npos)
+      << records[1].event_json;
+  EXPECT_EQ(records[2].n, 2);
 }
 
 TEST_F(FailureTest, ShutdownGivesUpOnWritesThatKeepFailingAndSaysSo) {
