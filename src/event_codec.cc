@@ -30,8 +30,15 @@ struct HasFields<T, std::void_t<decltype(T::Fields())>> : std::true_type {};
 
 class Encoder {
  public:
-  Encoder(const EncodeOptions& options, std::string* json, std::string* sanitized)
-      : options_(options), json_(*json), sanitized_(*sanitized) {}
+  // `path` and `scratch` are caller-owned scratch buffers (cleared here), so that their
+  // capacity survives across calls: a dotted path such as "actor.session_id" is longer
+  // than the small-string buffer and would otherwise cost an allocation per event.
+  Encoder(const EncodeOptions& options, std::string* json, std::string* sanitized,
+          std::string* path, std::string* scratch)
+      : options_(options), json_(*json), sanitized_(*sanitized), path_(*path), scratch_(*scratch) {
+    path_.clear();
+    scratch_.clear();
+  }
 
   const Status& status() const { return status_; }
   std::uint32_t altered_fields() const { return altered_; }
@@ -273,8 +280,8 @@ class Encoder {
   const EncodeOptions& options_;
   std::string& json_;
   std::string& sanitized_;
-  std::string path_;     // dotted path of the field being written, for messages and reports
-  std::string scratch_;  // reused sanitizer output
+  std::string& path_;     // dotted path of the field being written, for messages and reports
+  std::string& scratch_;  // reused sanitizer output
   std::string_view type_name_;
   Status status_;
   std::uint32_t altered_ = 0;
@@ -290,23 +297,25 @@ bool IsSnakeCaseName(std::string_view name) {
 }
 
 Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEvent* out) {
-  // Per-thread scratch keeps the hot path free of allocations once warmed up.
+  // Per-thread scratch keeps the hot path free of allocations once warmed up. The event is
+  // encoded into a per-thread buffer that is then swapped with `out->body` (no copy; a
+  // failed encode leaves `*out` alone); the rare "sanitized" report is built aside.
   thread_local std::string json;
   thread_local std::string sanitized;
+  thread_local std::string path;
+  thread_local std::string scratch;
   json.clear();
   sanitized.clear();
   json += "\"event\":";
-  Encoder encoder(options, &json, &sanitized);
+  Encoder encoder(options, &json, &sanitized, &path, &scratch);
   std::visit([&](const auto& e) { encoder.TopLevel(e); }, event);
   if (!encoder.status().ok()) return encoder.status();
-  out->body.clear();
-  out->body.reserve(json.size() + (sanitized.empty() ? 0 : sanitized.size() + 16));
-  out->body += json;
   if (!sanitized.empty()) {
-    out->body += ",\"sanitized\":";
-    out->body += sanitized;
-    out->body += ']';
+    json += ",\"sanitized\":";
+    json += sanitized;
+    json += ']';
   }
+  out->body.swap(json);
   out->critical = IsCritical(event);
   out->altered_fields = encoder.altered_fields();
   return Status::Ok();
