@@ -298,8 +298,10 @@ bool IsSnakeCaseName(std::string_view name) {
 
 Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEvent* out) {
   // Per-thread scratch keeps the hot path free of allocations once warmed up. The event is
-  // encoded into a per-thread buffer that is then swapped with `out->body` (no copy; a
-  // failed encode leaves `*out` alone); the rare "sanitized" report is built aside.
+  // encoded into a per-thread buffer and copied out only on success, so a failed encode
+  // leaves `*out` alone. (Swapping the buffer out instead would save the copy, but the
+  // scratch would then start from whatever capacity `out->body` had and grow in several
+  // steps; the copy into a buffer reserved at the exact size is cheaper.)
   thread_local std::string json;
   thread_local std::string sanitized;
   thread_local std::string path;
@@ -310,12 +312,14 @@ Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEven
   Encoder encoder(options, &json, &sanitized, &path, &scratch);
   std::visit([&](const auto& e) { encoder.TopLevel(e); }, event);
   if (!encoder.status().ok()) return encoder.status();
+  out->body.clear();
+  out->body.reserve(json.size() + (sanitized.empty() ? 0 : sanitized.size() + 16));
+  out->body += json;
   if (!sanitized.empty()) {
-    json += ",\"sanitized\":";
-    json += sanitized;
-    json += ']';
+    out->body += ",\"sanitized\":";
+    out->body += sanitized;
+    out->body += ']';
   }
-  out->body.swap(json);
   out->critical = IsCritical(event);
   out->altered_fields = encoder.altered_fields();
   return Status::Ok();
