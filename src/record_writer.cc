@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "record_format.h"
-#include "segment_reader.h"
+#include "log_reader.h"
 #include "zstd_file.h"
 
 namespace auditlog::internal {
@@ -38,7 +38,11 @@ std::int64_t UtcDay(std::int64_t micros) {
 // Reads a whole segment and fills the counting members of `entry` (records, first/last seq
 // and hash, bytes, sha256). Used for segments a previous process left open.
 Status SummarizeSegment(Env* env, const fs::path& path, SegmentEntry* entry) {
-  AUDITLOG_ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(env, path));
+  SegmentFile segment;
+  segment.index = entry->index;
+  segment.name = entry->name;
+  segment.path = path;
+  AUDITLOG_ASSIGN_OR_RETURN(auto reader, LineReader::Open(env, segment));
   RecordParser parser;
   Sha256Stream hash;
   std::string_view line;
@@ -58,12 +62,30 @@ Status SummarizeSegment(Env* env, const fs::path& path, SegmentEntry* entry) {
     entry->last_seq = r.seq;
     entry->last_hash.assign(r.hash);
   }
-  if (reader->torn_tail()) {
+  if (reader->trailing_bytes() > 0) {
     return Status::Corruption(path.string() + ": incomplete last line in a closed segment");
   }
   entry->bytes = reader->size();
   entry->sha256 = ToHex(hash.Finish());
   return Status::Ok();
+}
+
+// The end of `path`: at least its last complete line and whatever follows it (the whole
+// file when it is small), and the file offset where the returned bytes start.
+Status ReadTail(Env* env, const fs::path& path, std::string* tail, std::uint64_t* start) {
+  AUDITLOG_ASSIGN_OR_RETURN(auto file, env->NewReadableFile(path));
+  AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+  for (std::uint64_t window = 64 * 1024;; window *= 4) {
+    *start = size > window ? size - window : 0;
+    AUDITLOG_RETURN_IF_ERROR(file->Read(*start, static_cast<std::size_t>(size - *start), tail));
+    if (*start == 0) return Status::Ok();
+    // Enough when the window holds the '\n' before the last complete line as well.
+    const std::size_t last_nl = tail->rfind('\n');
+    if (last_nl != std::string::npos && last_nl > 0 &&
+        tail->rfind('\n', last_nl - 1) != std::string::npos) {
+      return Status::Ok();
+    }
+  }
 }
 
 }  // namespace
@@ -77,10 +99,13 @@ Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn)
   // The newest non-empty segment holds the last record.
   for (auto it = segments.rbegin(); it != segments.rend(); ++it, newest = false) {
     const fs::path path = dir / it->second;
-    AUDITLOG_ASSIGN_OR_RETURN(std::string data, ReadFileToString(env, path));
+    // Only the end of the segment is needed: its last complete line (and a torn tail).
+    std::string data;
+    std::uint64_t data_start = 0;
+    AUDITLOG_RETURN_IF_ERROR(ReadTail(env, path, &data, &data_start));
     if (!data.empty() && data.back() != '\n') {
       const std::size_t cut = data.rfind('\n');
-      const std::size_t offset = cut == std::string::npos ? 0 : cut + 1;
+      const std::uint64_t offset = data_start + (cut == std::string::npos ? 0 : cut + 1);
       if (torn == nullptr || !newest) {
         return Status::FailedPrecondition(path.string() +
                                           ": incomplete last line (torn tail) at byte " +
@@ -88,8 +113,10 @@ Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn)
       }
       torn->segment = path;
       torn->offset = offset;
-      torn->bytes = data.substr(offset);
-      data.resize(offset);
+      AUDITLOG_ASSIGN_OR_RETURN(auto file, env->NewReadableFile(path));
+      AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+      AUDITLOG_RETURN_IF_ERROR(file->Read(offset, static_cast<std::size_t>(size - offset), &torn->bytes));
+      data.resize(cut == std::string::npos ? 0 : cut + 1);
     }
     if (data.empty()) continue;
     const std::size_t start = data.rfind('\n', data.size() - 2);

@@ -228,6 +228,23 @@ TEST_F(StorageTest, TornTailIsQuarantinedAndRecordedNotDropped) {
   EXPECT_EQ(r.records, 5u);
 }
 
+TEST_F(StorageTest, LargeTornTailIsQuarantinedWhole) {
+  std::uint64_t offset = 0;
+  {
+    auto w = OpenWriter(Options());
+    Append(w.get(), 300);  // > 64 KiB of records before the tail
+    offset = fs::file_size(w->segment_path());
+  }
+  const fs::path seg = SegmentFiles(dir_.path()).back();
+  const std::string torn(200 * 1024, 'x');  // larger than the first tail window
+  std::ofstream(seg, std::ios::app) << torn;
+  auto w = OpenWriter(Options());
+  EXPECT_EQ(w->next_seq(), 302u);  // 300 records, then the log_recovered record
+  ASSERT_OK(w->Close());
+  EXPECT_EQ(ReadFile(seg.string() + ".torn-" + std::to_string(offset)), torn);
+  EXPECT_TRUE(VerifyLog().intact());
+}
+
 TEST_F(StorageTest, ManifestDescribesClosedSegmentsWithChecksums) {
   auto o = Options();
   auto w = OpenWriter(o);
