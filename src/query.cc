@@ -129,19 +129,22 @@ bool StringMember(simdjson::dom::object obj, std::string_view key, std::string_v
   return obj[key].get_string().get(value) == simdjson::SUCCESS && value == want;
 }
 
-// Cheap rejection: when the event text has no backslash, its strings are their own JSON
-// text, so a value that is not a substring of it cannot match.
-bool CannotContain(std::string_view event_json, std::string_view value) {
-  if (event_json.find('\\') != std::string_view::npos) return false;
+// `value` as a JSON string, quotes included: what CannotContain looks for.
+std::string Needle(std::string_view value) {
   std::string needle;
   internal::AppendJsonString(value, &needle);
+  return needle;
+}
+
+// Cheap rejection: when the event text has no backslash, its strings are their own JSON
+// text, so a value whose JSON form (`needle`) is not a substring of it cannot match.
+bool CannotContain(std::string_view event_json, std::string_view needle) {
+  if (event_json.find('\\') != std::string_view::npos) return false;
   return event_json.find(needle) == std::string_view::npos;
 }
 
-}  // namespace
-
-bool EventMatchesActor(std::string_view event_json, std::string_view actor) {
-  if (CannotContain(event_json, actor)) return false;
+bool MatchesActor(std::string_view event_json, std::string_view actor, std::string_view needle) {
+  if (CannotContain(event_json, needle)) return false;
   simdjson::dom::object obj;
   if (ThreadParser().parse(event_json.data(), event_json.size()).get_object().get(obj)) {
     return false;
@@ -155,8 +158,9 @@ bool EventMatchesActor(std::string_view event_json, std::string_view actor) {
          StringMember(obj, "subject", actor);
 }
 
-bool EventMatchesResource(std::string_view event_json, std::string_view resource_id) {
-  if (CannotContain(event_json, resource_id)) return false;
+bool MatchesResource(std::string_view event_json, std::string_view resource_id,
+                     std::string_view needle) {
+  if (CannotContain(event_json, needle)) return false;
   simdjson::dom::object obj;
   if (ThreadParser().parse(event_json.data(), event_json.size()).get_object().get(obj)) {
     return false;
@@ -184,12 +188,23 @@ bool EventMatchesResource(std::string_view event_json, std::string_view resource
   return false;
 }
 
+}  // namespace
+
+bool EventMatchesActor(std::string_view event_json, std::string_view actor) {
+  return MatchesActor(event_json, actor, Needle(actor));
+}
+
+bool EventMatchesResource(std::string_view event_json, std::string_view resource_id) {
+  return MatchesResource(event_json, resource_id, Needle(resource_id));
+}
+
 // ---- the cursor -------------------------------------------------------------------------
 
 struct QueryCursor::Impl {
   Env* env = nullptr;
   Query query;
   std::optional<std::int64_t> start, end;  // micros
+  std::string actor_needle, resource_needle;  // Needle() of query.actor / query.resource_id
   std::vector<SegmentFile> segments;
   std::size_t next_segment = 0;
   std::unique_ptr<LineReader> reader;
@@ -231,8 +246,10 @@ struct QueryCursor::Impl {
             query.event_types.end()) {
       return false;
     }
-    if (query.actor && !EventMatchesActor(r.event_json, *query.actor)) return false;
-    if (query.resource_id && !EventMatchesResource(r.event_json, *query.resource_id)) return false;
+    if (query.actor && !MatchesActor(r.event_json, *query.actor, actor_needle)) return false;
+    if (query.resource_id && !MatchesResource(r.event_json, *query.resource_id, resource_needle)) {
+      return false;
+    }
     return true;
   }
 
@@ -314,6 +331,8 @@ Result<std::unique_ptr<QueryCursor>> QueryCursor::Open(const fs::path& dir, cons
   impl->query = query;
   if (query.start_time) impl->start = TimeToMicros(*query.start_time);
   if (query.end_time) impl->end = TimeToMicros(*query.end_time);
+  if (query.actor) impl->actor_needle = Needle(*query.actor);
+  if (query.resource_id) impl->resource_needle = Needle(*query.resource_id);
   AUDITLOG_ASSIGN_OR_RETURN(impl->segments, internal::ListLogSegments(impl->env, dir));
   impl->SkipBefore();
   return std::unique_ptr<QueryCursor>(new QueryCursor(std::move(impl)));

@@ -115,23 +115,25 @@ std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
     for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (ts[i] - '0');
     return v;
   };
-  std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
-  tm.tm_mon = num(5, 2) - 1;
-  tm.tm_mday = num(8, 2);
-  tm.tm_hour = num(11, 2);
-  tm.tm_min = num(14, 2);
-  tm.tm_sec = num(17, 2);
-  // Writers never produce a leap second (":60"), and timegm() would fold it into the next
-  // minute, so it is rejected like any other out-of-range field.
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 59) {
+  const int year = num(0, 4), mon = num(5, 2), day = num(8, 2);
+  const int hour = num(11, 2), min = num(14, 2), sec = num(17, 2);
+  // Writers never produce a leap second (":60"), so it is rejected like any other
+  // out-of-range field.
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) {
     return std::nullopt;
   }
-  const std::tm copy = tm;
-  const std::time_t secs = timegm(&tm);
-  if (tm.tm_mday != copy.tm_mday || tm.tm_mon != copy.tm_mon) return std::nullopt;  // Feb 30
-  return static_cast<std::int64_t>(secs) * 1000000 + num(20, 6);
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kMonthDays[mon - 1] + (mon == 2 && leap ? 1 : 0)) return std::nullopt;  // Feb 30
+  // Days since 1970-01-01 in the proleptic Gregorian calendar (what timegm() computes, but
+  // without its time-zone machinery, which costs more than the rest of a record's checks).
+  const int y = year - (mon <= 2 ? 1 : 0);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + day - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  return ((days * 86400 + hour * 3600 + min * 60 + sec) * 1000000) + num(20, 6);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -340,6 +342,7 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   simdjson::dom::object obj;
   if (root.get_object().get(obj)) return Bad("record is not a JSON object");
 
+  // The switch below relies on this order.
   static constexpr std::string_view kOrder[] = {"v",       "seq",      "audit_id", "timestamp",
                                                 "service_id", "critical", "event",    "sanitized",
                                                 "prev_hash",  "hash"};
@@ -348,61 +351,75 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   simdjson::dom::element sanitized_el;
   bool have_sanitized = false;
   for (auto field : obj) {
+    const std::string_view key = field.key;
     std::size_t idx = next;
-    while (idx < std::size(kOrder) && kOrder[idx] != field.key) ++idx;
-    if (idx == std::size(kOrder)) {
-      for (std::size_t k = 0; k < std::size(kOrder); ++k) {
-        if (kOrder[k] == field.key) {
-          return Bad("member \"" + std::string(field.key) + "\" is duplicated or out of order");
+    if (idx >= std::size(kOrder) || kOrder[idx] != key) {  // not simply the next member
+      while (idx < std::size(kOrder) && kOrder[idx] != key) ++idx;
+      if (idx == std::size(kOrder)) {
+        for (std::size_t k = 0; k < std::size(kOrder); ++k) {
+          if (kOrder[k] == key) {
+            return Bad("member \"" + std::string(key) + "\" is duplicated or out of order");
+          }
         }
+        return Bad("unknown member \"" + std::string(key) + "\"");
       }
-      return Bad("unknown member \"" + std::string(field.key) + "\"");
-    }
-    if (idx > next) {
       for (std::size_t k = next; k < idx; ++k) {
         if (kOrder[k] != "sanitized") return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
       }
     }
     next = idx + 1;
-    const std::string_view key = field.key;
     auto v = field.value;
-    if (key == "v") {
-      std::uint64_t ver;
-      if (v.get_uint64().get(ver) || ver != kFormatVersion) return Bad("\"v\" is not 1");
-    } else if (key == "seq") {
-      if (v.get_uint64().get(out->seq) || out->seq == 0) return Bad("\"seq\" is not a positive integer");
-    } else if (key == "audit_id") {
-      if (v.get_string().get(out->audit_id)) return Bad("\"audit_id\" is not a string");
-    } else if (key == "timestamp") {
-      if (v.get_string().get(out->timestamp)) return Bad("\"timestamp\" is not a string");
-      auto ts = ParseRecordTimestamp(out->timestamp);
-      if (!ts) return Bad("\"timestamp\" is not RFC 3339 UTC with 6 fraction digits");
-      out->ts_micros = *ts;
-    } else if (key == "service_id") {
-      if (v.get_string().get(out->service_id)) return Bad("\"service_id\" is not a string");
-    } else if (key == "critical") {
-      if (v.get_bool().get(out->critical)) return Bad("\"critical\" is not a boolean");
-    } else if (key == "event") {
-      simdjson::dom::object ev;
-      if (v.get_object().get(ev)) return Bad("\"event\" is not an object");
-      auto first = ev.begin();
-      if (first == ev.end() || (*first).key != "event_type" ||
-          (*first).value.get_string().get(out->event_type)) {
-        return Bad("\"event\" does not start with a string \"event_type\"");
+    switch (idx) {  // kOrder[idx] == key
+      case 0: {  // v
+        std::uint64_t ver;
+        if (v.get_uint64().get(ver) || ver != kFormatVersion) return Bad("\"v\" is not 1");
+        break;
       }
-      event_el = v;
-    } else if (key == "sanitized") {
-      if (!v.is_array()) return Bad("\"sanitized\" is not an array");
-      sanitized_el = v;
-      have_sanitized = true;
-    } else if (key == "prev_hash") {
-      if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
-        return Bad("\"prev_hash\" is not 64 lowercase hex digits");
+      case 1:  // seq
+        if (v.get_uint64().get(out->seq) || out->seq == 0) return Bad("\"seq\" is not a positive integer");
+        break;
+      case 2:  // audit_id
+        if (v.get_string().get(out->audit_id)) return Bad("\"audit_id\" is not a string");
+        break;
+      case 3: {  // timestamp
+        if (v.get_string().get(out->timestamp)) return Bad("\"timestamp\" is not a string");
+        auto ts = ParseRecordTimestamp(out->timestamp);
+        if (!ts) return Bad("\"timestamp\" is not RFC 3339 UTC with 6 fraction digits");
+        out->ts_micros = *ts;
+        break;
       }
-    } else if (key == "hash") {
-      if (v.get_string().get(out->hash) || !IsLowerHex64(out->hash)) {
-        return Bad("\"hash\" is not 64 lowercase hex digits");
+      case 4:  // service_id
+        if (v.get_string().get(out->service_id)) return Bad("\"service_id\" is not a string");
+        break;
+      case 5:  // critical
+        if (v.get_bool().get(out->critical)) return Bad("\"critical\" is not a boolean");
+        break;
+      case 6: {  // event
+        simdjson::dom::object ev;
+        if (v.get_object().get(ev)) return Bad("\"event\" is not an object");
+        auto first = ev.begin();
+        if (first == ev.end() || (*first).key != "event_type" ||
+            (*first).value.get_string().get(out->event_type)) {
+          return Bad("\"event\" does not start with a string \"event_type\"");
+        }
+        event_el = v;
+        break;
       }
+      case 7:  // sanitized
+        if (!v.is_array()) return Bad("\"sanitized\" is not an array");
+        sanitized_el = v;
+        have_sanitized = true;
+        break;
+      case 8:  // prev_hash
+        if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
+          return Bad("\"prev_hash\" is not 64 lowercase hex digits");
+        }
+        break;
+      default:  // hash
+        if (v.get_string().get(out->hash) || !IsLowerHex64(out->hash)) {
+          return Bad("\"hash\" is not 64 lowercase hex digits");
+        }
+        break;
     }
   }
   if (next != std::size(kOrder)) return Bad("missing member \"hash\"");

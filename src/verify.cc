@@ -137,6 +137,15 @@ class AuditIdSet {
   std::unordered_set<std::string> odd_;
 };
 
+// id == internal::MakeAuditId(service, seq), without building the string.
+bool IsAuditIdOf(std::string_view id, std::string_view service, std::uint64_t seq) {
+  char digits[20];
+  const auto r = std::to_chars(digits, digits + sizeof digits, seq);
+  const auto n = static_cast<std::size_t>(r.ptr - digits);
+  return id.size() == service.size() + 1 + n && id.substr(0, service.size()) == service &&
+         id[service.size()] == '-' && id.substr(service.size() + 1) == std::string_view(digits, n);
+}
+
 class Verifier {
  public:
   explicit Verifier(VerifyReport* report) : report_(*report) {}
@@ -187,12 +196,12 @@ class Verifier {
                          : "prev_hash does not match the hash of the record before (seq " +
                                std::to_string(prev_seq_) + ")");
     }
-    const std::string expected_id = internal::MakeAuditId(r.service_id, r.seq);
-    if (r.audit_id != expected_id) {
+    const bool id_well_formed = IsAuditIdOf(r.audit_id, r.service_id, r.seq);
+    if (!id_well_formed) {
       Add(FindingKind::kMalformedRecord, file, line_no, offset, r.seq,
           "audit_id is not \"<service_id>-<seq>\"");
     }
-    if (!audit_ids_.Insert(r.audit_id, r.audit_id == expected_id, r.service_id, r.seq)) {
+    if (!audit_ids_.Insert(r.audit_id, id_well_formed, r.service_id, r.seq)) {
       Add(FindingKind::kDuplicateAuditId, file, line_no, offset, r.seq,
           "audit_id \"" + std::string(r.audit_id) + "\" appears earlier in the log");
     }
@@ -265,6 +274,13 @@ class PipelineSink : public internal::VerifySink {
   }
   void Progress(const VerifyProgress& progress) override {
     if (options_.progress) options_.progress(progress);
+  }
+  void SegmentBytes(const internal::SegmentFile& segment, std::string_view bytes) override {
+    if (manifest_ != nullptr) manifest_->SegmentBytes(segment, bytes);
+  }
+  void SegmentBytesEnd(const internal::SegmentFile& segment, const ReadableFile* file,
+                       std::uint64_t end_offset, const Status& status) override {
+    if (manifest_ != nullptr) manifest_->SegmentBytesEnd(segment, file, end_offset, status);
   }
 
  private:

@@ -78,36 +78,90 @@ ManifestChecker::~ManifestChecker() {
 
 void ManifestChecker::StartChecksums() {
   if (!manifest_) return;
+  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
+  bool archives = false;
   for (const SegmentEntry& e : manifest_->segments) {
     if (e.state == SegmentState::kClosed || e.state == SegmentState::kArchived) {
-      checksums_[e.name];  // created here; filled only by the thread until Finish() joins it
+      Checksum& sum = checksums_[e.name];
+      sum.from_archive = !present.count(e.name);
+      archives = archives || (sum.from_archive && e.state == SegmentState::kArchived &&
+                              present.count(e.name + std::string(kArchiveSuffix)));
     }
   }
-  thread_ = std::thread([this] { ComputeChecksums(); });
+  if (archives) thread_ = std::thread([this] { ComputeArchiveChecksums(); });
 }
 
-void ManifestChecker::ComputeChecksums() {
+// The archive files themselves (their decompressed contents come through SegmentBytes).
+void ManifestChecker::ComputeArchiveChecksums() {
   const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
   for (auto& [name, sum] : checksums_) {
     const SegmentEntry& e = *manifest_->Find(name);
     const std::string archive = name + std::string(kArchiveSuffix);
-    if (present.count(name)) {  // plain (closed, or archival not finished)
-      auto file = env_->NewReadableFile(dir_ / name);
-      sum.status = file.ok() ? HashReadable(**file, &sum.content_sha256, &sum.content_bytes)
-                             : file.status();
-    } else if (present.count(archive)) {
-      auto file = OpenCompressedFile(env_, dir_ / archive);
-      sum.status = file.ok() ? HashReadable(**file, &sum.content_sha256, &sum.content_bytes)
-                             : file.status();
-      if (sum.status.ok() && e.state == SegmentState::kArchived) {
-        auto raw = env_->NewReadableFile(dir_ / archive);
-        std::uint64_t ignored = 0;
-        sum.status = raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
-      }
-    } else {
-      sum.status = Status::NotFound(name);  // reported as missing
-    }
+    if (!sum.from_archive || e.state != SegmentState::kArchived || !present.count(archive)) continue;
+    auto raw = env_->NewReadableFile(dir_ / archive);
+    std::uint64_t ignored = 0;
+    sum.archive_status = raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
   }
+}
+
+// The content checksum of one segment, read on its own (when the chain check did not read
+// it: it was absent from the listing the chain check used, or reading it failed).
+void ManifestChecker::ComputeContentChecksum(const std::string& name, Checksum* sum) {
+  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
+  const std::string archive = name + std::string(kArchiveSuffix);
+  if (present.count(name)) {  // plain (closed, or archival not finished)
+    auto file = env_->NewReadableFile(dir_ / name);
+    sum->status = file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes)
+                            : file.status();
+  } else if (present.count(archive)) {
+    auto file = OpenCompressedFile(env_, dir_ / archive);
+    sum->status = file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes)
+                            : file.status();
+  } else {
+    sum->status = Status::NotFound(name);  // reported as missing
+  }
+  sum->content_done = true;
+}
+
+void ManifestChecker::SegmentBytes(const SegmentFile& segment, std::string_view bytes) {
+  auto it = checksums_.find(segment.name);
+  // Only the file Finish() would hash: NAME when it exists, else NAME.zst.
+  if (it == checksums_.end() || it->second.from_archive != segment.archived) return;
+  Checksum& sum = it->second;
+  if (sum.content_done) return;
+  if (!sum.stream) sum.stream = std::make_unique<Sha256Stream>();
+  sum.stream->Update(bytes);
+  sum.content_bytes += bytes.size();
+}
+
+void ManifestChecker::SegmentBytesEnd(const SegmentFile& segment, const ReadableFile* file,
+                                      std::uint64_t end_offset, const Status& status) {
+  auto it = checksums_.find(segment.name);
+  if (it == checksums_.end() || it->second.from_archive != segment.archived) return;
+  Checksum& sum = it->second;
+  if (sum.content_done) return;
+  std::unique_ptr<Sha256Stream> stream = std::move(sum.stream);
+  const bool complete = status.ok() && file != nullptr && sum.content_bytes == end_offset;
+  if (!complete) {  // Finish() reads the file on its own
+    sum.content_bytes = 0;
+    return;
+  }
+  if (!stream) stream = std::make_unique<Sha256Stream>();  // an empty segment
+  // Bytes appended after the chain check's snapshot are part of the file too.
+  std::string chunk;
+  for (;;) {
+    Status s = file->Read(sum.content_bytes, kChunk, &chunk);
+    if (!s.ok()) {
+      sum.content_bytes = 0;
+      return;
+    }
+    if (chunk.empty()) break;
+    stream->Update(chunk);
+    sum.content_bytes += chunk.size();
+  }
+  sum.content_sha256 = ToHex(stream->Finish());
+  sum.status = Status::Ok();
+  sum.content_done = true;
 }
 
 std::optional<std::pair<std::uint64_t, std::string>> ManifestChecker::DeletedPrefixAnchor() const {
@@ -121,15 +175,21 @@ std::optional<std::pair<std::uint64_t, std::string>> ManifestChecker::DeletedPre
 }
 
 void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView& r) {
-  Seen& s = seen_[segment];
+  if (last_seen_ == nullptr || last_seen_name_ != segment) {
+    last_seen_ = &seen_[segment];  // std::map: the pointer stays valid
+    last_seen_name_ = segment;
+  }
+  Seen& s = *last_seen_;
   if (s.records++ == 0) {
     s.first_seq = r.seq;
     s.first_hash.assign(r.hash);
   }
   s.last_seq = r.seq;
   s.last_hash.assign(r.hash);
-  // (The pipeline passes the raw event but not event_type; event_type comes first.)
-  if (r.event_json.rfind("{\"event_type\":\"log_recovered\"", 0) == 0) {
+  // The raw event text is looked at only for log_recovered records (event_type, as parsed,
+  // is at hand; the raw text may not be in the cache any more).
+  if (r.event_type == "log_recovered" &&
+      r.event_json.rfind("{\"event_type\":\"log_recovered\"", 0) == 0) {
     const auto event = nlohmann::json::parse(r.event_json, nullptr, /*allow_exceptions=*/false);
     if (event.is_object() && event.value("quarantine_file", "") != "") {
       recoveries_[event.value("quarantine_file", "")] =
@@ -145,6 +205,11 @@ void ManifestChecker::Add(FindingKind kind, const std::string& file, std::string
 void ManifestChecker::Finish(std::vector<Finding>* findings) {
   if (thread_.joinable()) thread_.join();
   findings_ = findings;
+  for (auto& [name, sum] : checksums_) {
+    if (!sum.content_done) ComputeContentChecksum(name, &sum);
+    // As if read in one go: the content first, then the archive file.
+    if (sum.status.ok() && !sum.archive_status.ok()) sum.status = sum.archive_status;
+  }
   std::string manifest_name(kManifestFileName);
 
   // Quarantined torn tails must each be accounted for by a log_recovered record.

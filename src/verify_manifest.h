@@ -2,13 +2,16 @@
 // and with the records the chain check read. It notices a segment that is missing, extra,
 // renamed or replaced, a closed segment whose checksum changed or whose last records are
 // gone, a tampered NAME.sha256, and a quarantine file (NAME.torn-OFFSET) that no
-// log_recovered record accounts for. Whole-file checksums are computed on a thread of their
-// own while the chain check runs. Not thread-safe otherwise: one Verify call owns it.
+// log_recovered record accounts for. Whole-file checksums of closed segments are computed
+// from the bytes the chain check reads anyway (SegmentBytes), so each segment is read once;
+// archive files (.zst) are hashed on a thread of their own while the chain check runs.
+// Not thread-safe otherwise: one Verify call owns it.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +23,7 @@
 #include "log_reader.h"
 #include "manifest.h"
 #include "record_format.h"
+#include "sha256.h"
 
 namespace auditlog::internal {
 
@@ -31,8 +35,16 @@ class ManifestChecker {
                                                           const std::vector<SegmentFile>& segments);
   ~ManifestChecker();
 
-  // Starts hashing the closed and archived segments in the background.
+  // Decides which segments need a whole-file checksum and starts hashing the archive files
+  // of archived segments in the background.
   void StartChecksums();
+
+  // The bytes of a segment as the chain check reads them (see VerifySink::SegmentBytes):
+  // the content checksum of a closed or archived segment is computed from them. Segments
+  // not passed through here (or whose reading failed) are hashed by Finish() instead.
+  void SegmentBytes(const SegmentFile& segment, std::string_view bytes);
+  void SegmentBytesEnd(const SegmentFile& segment, const ReadableFile* file,
+                       std::uint64_t end_offset, const Status& status);
 
   // When retention deleted the log's first segments: the last seq and hash of the last one
   // deleted, from which the remaining chain must continue.
@@ -55,14 +67,21 @@ class ManifestChecker {
     std::string sha256;
   };
   struct Checksum {
-    Status status;
+    // Written on the calling thread (SegmentBytes, Finish).
+    Status status;               // of computing the content checksum
+    bool content_done = false;
     std::string content_sha256;  // of the (decompressed) segment
     std::uint64_t content_bytes = 0;
+    bool from_archive = false;   // the content is read from NAME.zst (NAME is absent)
+    std::unique_ptr<Sha256Stream> stream;  // while SegmentBytes feeds it
+    // Written by the thread until Finish() joins it.
+    Status archive_status;
     std::string archive_sha256;  // of the .zst file, for archived segments
   };
 
   ManifestChecker(Env* env, std::filesystem::path dir) : env_(env), dir_(std::move(dir)) {}
-  void ComputeChecksums();
+  void ComputeArchiveChecksums();
+  void ComputeContentChecksum(const std::string& name, Checksum* sum);
   void Add(FindingKind kind, const std::string& file, std::string reason);
 
   Env* env_;
@@ -73,8 +92,10 @@ class ManifestChecker {
   std::vector<std::string> segment_names_;     // every segment-like file name in the directory
   std::vector<std::string> quarantine_files_;  // NAME.torn-OFFSET
   std::map<std::string, Seen> seen_;
+  Seen* last_seen_ = nullptr;  // seen_[last_seen_name_], the segment of the last record
+  std::string last_seen_name_;
   std::map<std::string, Recovery> recoveries_;  // by quarantine file name
-  std::map<std::string, Checksum> checksums_;   // by segment name; written by the thread
+  std::map<std::string, Checksum> checksums_;   // by segment name (closed and archived)
   std::thread thread_;
   std::vector<Finding>* findings_ = nullptr;
 };

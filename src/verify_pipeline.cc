@@ -26,7 +26,9 @@ constexpr std::size_t kChunkBytes = 4 << 20;
 // Below this much data, threads cost more than they save.
 constexpr std::uint64_t kParallelMinBytes = 8 << 20;
 
-// What verify needs from one parsed line, owned so that the parser can move on.
+// What verify needs from one parsed line, owned so that the parser can move on. The line
+// and its "event" value are positions in Block::data; audit_id and service_id (values the
+// parser may have unescaped) are copied to Block::strings.
 struct Examined {
   std::uint64_t offset = 0;
   std::uint64_t line_no = 0;
@@ -38,13 +40,19 @@ struct Examined {
   bool critical = false;
   bool hash_matches = false;
   char timestamp[27];
+  // Copied while the line is in this worker's cache: the consuming thread reads Examined
+  // entries in order (which the hardware prefetches), not the scattered line bytes.
   char prev_hash[64];
+  char hash[64];
   std::uint32_t event_begin = 0;  // the raw "event" value, as a position in Block::data
   std::uint32_t event_size = 0;
-  std::string audit_id;
-  std::string service_id;
+  std::uint32_t audit_id_begin = 0, audit_id_size = 0;  // in Block::strings
+  std::uint32_t service_id_begin = 0, service_id_size = 0;
+  std::uint32_t event_type_begin = 0, event_type_size = 0;
 };
 
+// Blocks are recycled (Pipeline::free_blocks_): their buffers keep their capacity, so that a
+// long log is read without allocating (and page-faulting in) fresh memory for every chunk.
 struct Block {
   const SegmentFile* segment = nullptr;
   std::string data;  // complete lines, each ending in '\n'
@@ -53,6 +61,7 @@ struct Block {
   std::size_t skip_bytes = 0;     // leading bytes that precede the range
   std::size_t end_bytes = 0;      // bytes of data that are part of the range
   std::vector<Examined> lines;
+  std::string strings;            // audit_id and service_id of the lines
   bool done = false;              // guarded by Pool::mu_
 };
 
@@ -74,9 +83,12 @@ void Examine(RecordParser* parser, Block* b) {
   std::size_t pos = b->skip_bytes;
   std::uint64_t line_no = b->first_line_no;
   b->lines.clear();
+  b->strings.clear();
+  const char* data = b->data.data();
   while (pos < b->end_bytes) {
-    const std::size_t nl = b->data.find('\n', pos);
-    const std::string_view line(b->data.data() + pos, nl - pos);
+    const auto* nl = static_cast<const char*>(std::memchr(data + pos, '\n', b->end_bytes - pos));
+    const std::size_t end = static_cast<std::size_t>(nl - data);
+    const std::string_view line(data + pos, end - pos);
     Examined& e = b->lines.emplace_back();
     e.offset = b->data_offset + pos;
     e.line_no = line_no++;
@@ -91,12 +103,20 @@ void Examine(RecordParser* parser, Block* b) {
       e.hash_matches = r.hash_matches;
       std::memcpy(e.timestamp, r.timestamp.data(), sizeof e.timestamp);  // validated: 27 chars
       std::memcpy(e.prev_hash, r.prev_hash.data(), sizeof e.prev_hash);  // validated: 64 hex
-      e.audit_id.assign(r.audit_id);
-      e.service_id.assign(r.service_id);
-      e.event_begin = static_cast<std::uint32_t>(r.event_json.data() - b->data.data());
+      std::memcpy(e.hash, r.hash.data(), sizeof e.hash);                 // validated: 64 hex
+      e.audit_id_begin = static_cast<std::uint32_t>(b->strings.size());
+      e.audit_id_size = static_cast<std::uint32_t>(r.audit_id.size());
+      b->strings.append(r.audit_id);
+      e.service_id_begin = static_cast<std::uint32_t>(b->strings.size());
+      e.service_id_size = static_cast<std::uint32_t>(r.service_id.size());
+      b->strings.append(r.service_id);
+      e.event_type_begin = static_cast<std::uint32_t>(b->strings.size());
+      e.event_type_size = static_cast<std::uint32_t>(r.event_type.size());
+      b->strings.append(r.event_type);
+      e.event_begin = static_cast<std::uint32_t>(r.event_json.data() - data);
       e.event_size = static_cast<std::uint32_t>(r.event_json.size());
     }
-    pos = nl + 1;
+    pos = end + 1;
   }
 }
 
@@ -278,14 +298,38 @@ class Pipeline {
     while (items_.size() > max_in_flight_) Consume();
   }
 
+  std::unique_ptr<Block> NewBlock(const SegmentFile* segment) {
+    std::unique_ptr<Block> b;
+    if (free_blocks_.empty()) {
+      b = std::make_unique<Block>();
+    } else {
+      b = std::move(free_blocks_.back());
+      free_blocks_.pop_back();
+    }
+    b->segment = segment;
+    b->skip_bytes = 0;
+    b->done = false;
+    return b;
+  }
+
+  void Recycle(std::unique_ptr<Block> b) { free_blocks_.push_back(std::move(b)); }
+
+  // Reads segment i in blocks of complete lines. A plain file is read by offset straight into
+  // the block's buffer, each read starting at the first line not yet complete (the
+  // incomplete line at the end of a chunk is read again with the next one, which costs far
+  // less than copying every chunk). An archive decompresses forward only, so there the
+  // incomplete line is carried over instead.
   void ReadSegment(std::size_t i) {
     const SegmentFile& seg = segments_[i];
     if (in_range_) Push(Item{Item::kBegin, &seg});
+    // Full runs pass every byte read to the sink too (the manifest's whole-file checksums).
+    const bool pass_bytes = !options_.range.ranged();
     if (!sizes_[i]) {
       if (in_range_) {
         Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, 0, 0,
                   "cannot read the segment's size"});
       }
+      if (pass_bytes) sink_->SegmentBytesEnd(seg, nullptr, 0, Status::IOError("no size"));
       return;
     }
     auto opened = OpenSegment(env_, seg);
@@ -294,43 +338,84 @@ class Pipeline {
         Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, 0, 0,
                   opened.status().message()});
       }
+      if (pass_bytes) sink_->SegmentBytesEnd(seg, nullptr, 0, opened.status());
       return;
     }
     std::unique_ptr<ReadableFile> file = std::move(opened).value();
     const std::uint64_t size = *sizes_[i];
-    std::string carry;               // an incomplete line carried to the next chunk
-    std::uint64_t carry_offset = 0;  // its file offset
+    std::string carry;               // the bytes after the last complete line read so far
+    std::uint64_t carry_offset = 0;  // their file offset
     std::uint64_t line_no = 1;       // number of the next line
-    std::uint64_t read_to = 0;
-    std::string chunk;
-    while (read_to < size && !stop_) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
-      Status s = file->Read(read_to, want, &chunk);
-      if (!s.ok()) {
-        if (in_range_) {
-          Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, line_no, carry_offset,
-                    s.message()});
+    std::uint64_t read_to = 0;       // archives: the next byte to read
+    std::size_t want_max = kChunkBytes;
+    Status status;
+    while (!stop_) {
+      std::unique_ptr<Block> block = NewBlock(&seg);
+      std::string& data = block->data;
+      std::size_t last_nl = std::string::npos;
+      if (!seg.archived) {
+        if (carry_offset >= size) {
+          Recycle(std::move(block));
+          break;
         }
-        return;
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(want_max, size - carry_offset));
+        status = file->Read(carry_offset, want, &data);
+        if (!status.ok()) {
+          Recycle(std::move(block));
+          break;
+        }
+        last_nl = data.rfind('\n');
+        if (last_nl == std::string::npos) {
+          if (data.size() == want && carry_offset + data.size() < size) {  // a long line
+            want_max *= 2;
+            Recycle(std::move(block));
+            continue;
+          }
+          carry.swap(data);  // the end of the snapshot (or the file shrank below it)
+          Recycle(std::move(block));
+          break;
+        }
+        data.resize(last_nl + 1);
+      } else {
+        if (read_to >= size) {
+          Recycle(std::move(block));
+          break;
+        }
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
+        status = file->Read(read_to, want, &chunk_);
+        if (!status.ok() || chunk_.empty()) {  // empty: shrank below the snapshot
+          Recycle(std::move(block));
+          break;
+        }
+        read_to += chunk_.size();
+        last_nl = chunk_.rfind('\n');
+        if (last_nl == std::string::npos) {
+          carry += chunk_;
+          Recycle(std::move(block));
+          continue;
+        }
+        data.assign(carry);
+        data.append(chunk_, 0, last_nl + 1);
+        carry.assign(chunk_, last_nl + 1);
       }
-      if (chunk.empty()) break;  // shrank below the snapshot: the rest is absent
-      read_to += chunk.size();
-      const std::size_t last_nl = chunk.rfind('\n');
-      if (last_nl == std::string::npos) {
-        carry += chunk;
-        continue;
-      }
-      auto block = std::make_unique<Block>();
-      block->segment = &seg;
       block->data_offset = carry_offset;
       block->first_line_no = line_no;
-      block->data.reserve(carry.size() + last_nl + 1);
-      block->data = std::move(carry);
-      block->data.append(chunk, 0, last_nl + 1);
-      carry.assign(chunk, last_nl + 1);
-      carry_offset = block->data_offset + block->data.size();
-      line_no += CountNewlines(block->data);
+      carry_offset += data.size();
+      line_no += CountNewlines(data);
+      if (pass_bytes) sink_->SegmentBytes(seg, data);
       Submit(i, std::move(block));
+    }
+    if (!status.ok()) {
+      if (in_range_) {
+        Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, line_no, carry_offset,
+                  status.message()});
+      }
+      if (pass_bytes) sink_->SegmentBytesEnd(seg, nullptr, 0, status);
+      return;
+    }
+    if (pass_bytes) {
+      if (!carry.empty()) sink_->SegmentBytes(seg, carry);
+      sink_->SegmentBytesEnd(seg, file.get(), carry_offset + carry.size(), Status::Ok());
     }
     if (!carry.empty() && in_range_ && !stop_) {
       const bool newest = i + 1 == segments_.size();
@@ -370,6 +455,7 @@ class Pipeline {
       }
       if (!in_range_) {
         pre_range_bytes_ += block->data.size();
+        Recycle(std::move(block));
         return;
       }
       block->skip_bytes = pos;
@@ -417,24 +503,28 @@ class Pipeline {
       case Item::kBlock: {
         Block* b = item.block.get();
         if (pool_) pool_->Wait(b);
+        const char* data = b->data.data();
+        const char* strings = b->strings.data();
         for (const Examined& e : b->lines) {
           RecordView r;
           if (e.status.ok()) {
             r.seq = e.seq;
-            r.audit_id = e.audit_id;
+            r.audit_id = std::string_view(strings + e.audit_id_begin, e.audit_id_size);
             r.timestamp = std::string_view(e.timestamp, sizeof e.timestamp);
             r.ts_micros = e.ts_micros;
-            r.service_id = e.service_id;
+            r.service_id = std::string_view(strings + e.service_id_begin, e.service_id_size);
             r.critical = e.critical;
             r.prev_hash = std::string_view(e.prev_hash, sizeof e.prev_hash);
-            r.hash = std::string_view(b->data).substr(e.begin + e.size - 66, 64);
+            r.hash = std::string_view(e.hash, sizeof e.hash);
+            r.event_type = std::string_view(strings + e.event_type_begin, e.event_type_size);
             r.hash_matches = e.hash_matches;
-            r.event_json = std::string_view(b->data).substr(e.event_begin, e.event_size);
+            r.event_json = std::string_view(data + e.event_begin, e.event_size);
           }
           sink_->Line(*b->segment, e.line_no, e.offset, e.size, e.status, r);
         }
         done_bytes_ += b->data.size();
         MaybeReportProgress(b->lines.size());
+        Recycle(std::move(item.block));
         break;
       }
     }
@@ -463,6 +553,8 @@ class Pipeline {
   RecordParser parser_;  // for the single-threaded path
   std::deque<Item> items_;
   std::size_t max_in_flight_ = 1;
+  std::vector<std::unique_ptr<Block>> free_blocks_;
+  std::string chunk_;  // archives: the last chunk read
 
   bool in_range_ = true;
   bool stop_ = false;  // the range ended (--until)

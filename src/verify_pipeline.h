@@ -39,13 +39,29 @@ class VerifySink {
                           std::string_view line) = 0;
   // A complete line of the range, in log order: `parsed` is the outcome of
   // RecordParser::Parse (with the hash computed); `record` is valid when it is OK and only
-  // during the call. Of its views, event_type and sanitized_json are not filled in.
+  // during the call. Of its views, sanitized_json is not filled in.
   virtual void Line(const SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
                     std::size_t size, const Status& parsed, const RecordView& record) = 0;
   // A segment that cannot be opened or read, or that ends in an incomplete line.
   virtual void SegmentProblem(FindingKind kind, const SegmentFile& segment, std::uint64_t line_no,
                               std::uint64_t offset, std::string reason) = 0;
   virtual void Progress(const VerifyProgress& progress) { (void)progress; }
+  // Full runs only (no range): every byte of each segment as it is read, in file order,
+  // complete lines and a trailing incomplete line alike. Then, once per segment read (also
+  // one that could not be opened or read), SegmentBytesEnd: `status` OK when every byte
+  // up to `end_offset` (the snapshot length) was passed, with `file` still open there, so
+  // that bytes appended since the snapshot can be read too; otherwise `file` is null.
+  virtual void SegmentBytes(const SegmentFile& segment, std::string_view bytes) {
+    (void)segment;
+    (void)bytes;
+  }
+  virtual void SegmentBytesEnd(const SegmentFile& segment, const ReadableFile* file,
+                               std::uint64_t end_offset, const Status& status) {
+    (void)segment;
+    (void)file;
+    (void)end_offset;
+    (void)status;
+  }
 };
 
 struct PipelineOptions {
