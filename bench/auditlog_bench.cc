@@ -44,6 +44,7 @@
 #include "bench_util.h"
 #include "event_codec.h"
 #include "record_format.h"
+#include "read_bench.h"
 #include "seed_baseline.h"
 
 namespace bench {
@@ -62,6 +63,7 @@ struct Options {
   double seconds = 0;        // time budget per case
   std::string filter;        // run only cases whose name contains this
   std::string plot;          // PNG to render
+  std::uint64_t read_mb = 0;  // size of the read case's generated log (bench/read_bench.h)
 };
 
 [[noreturn]] void Usage(const char* error) {
@@ -69,7 +71,7 @@ struct Options {
   std::fprintf(stderr,
                "usage: auditlog-bench [--quick] [--json] [--dir DIR] [--events N]\n"
                "                      [--memory-events N] [--seconds S] [--case SUBSTRING]\n"
-               "                      [--plot FILE.png]\n"
+               "                      [--plot FILE.png] [--read-gb N]\n"
                "  --quick            small counts (CI smoke test; < 30 s)\n"
                "  --json             print a JSON report instead of the table\n"
                "  --dir DIR          where logs are written (default: fresh dir under /tmp)\n"
@@ -78,7 +80,9 @@ struct Options {
                "  --seconds S        time budget per case (default 2)\n"
                "  --case SUBSTRING   run only the cases whose name contains SUBSTRING\n"
                "                     (e.g. memory, Immediate, seed, spdlog)\n"
-               "  --plot FILE.png    also render events/s vs producers with gnuplot\n");
+               "  --plot FILE.png    also render events/s vs producers with gnuplot\n"
+               "  --read-gb N        GiB of log for the read case (verify, query; default 1,\n"
+               "                     --quick: 16 MiB); --case verify runs only that case\n");
   std::exit(error != nullptr ? 2 : 0);
 }
 
@@ -111,12 +115,14 @@ Options ParseOptions(int argc, char** argv) {
       if (*end != '\0' || !(*seconds > 0)) Usage("--seconds: not a positive number");
     } else if (a == "--case") o.filter = value();
     else if (a == "--plot") o.plot = value();
+    else if (a == "--read-gb") o.read_mb = number() << 10;
     else if (a == "--help" || a == "-h") Usage(nullptr);
     else Usage(("unknown option " + a).c_str());
   }
   o.events = events.value_or(o.quick ? 20'000 : 2'000'000);
   o.memory_events = memory_events.value_or(o.quick ? 100'000 : 10'000'000);
   o.seconds = seconds.value_or(o.quick ? 0.2 : 2.0);
+  if (o.read_mb == 0) o.read_mb = o.quick ? 16 : 1024;
   return o;
 }
 
@@ -999,7 +1005,8 @@ std::string JsonNumber(double v) {
 }
 
 void PrintJson(const Machine& m, const Options& o, const std::vector<Row>& rows,
-               const std::vector<Target>& targets, std::FILE* out) {
+               const std::vector<Target>& targets, std::FILE* out,
+               const ReadBenchResult* read = nullptr) {
   std::fprintf(out, "{\n  \"machine\": {\"cpus\": %u, \"cpu_model\": %s, \"fs_type\": %s, \"dir\": %s},\n",
                m.cpus, JsonString(m.cpu_model).c_str(), JsonString(m.fs_type).c_str(),
                JsonString(m.dir).c_str());
@@ -1040,7 +1047,7 @@ void PrintJson(const Machine& m, const Options& o, const std::vector<Row>& rows,
     std::fprintf(out, "    {\"verdict\": \"%s\", \"text\": %s}%s\n", targets[i].verdict.c_str(),
                  JsonString(targets[i].text).c_str(), i + 1 < targets.size() ? "," : "");
   }
-  std::fprintf(out, "  ]\n}\n");
+  std::fprintf(out, "  ]%s\n}\n", ReadBenchJsonMember(read).c_str());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1219,6 +1226,19 @@ int Main(int argc, char** argv) {
                  r.ok ? "" : "  ERROR: ", r.ok ? "" : r.error);
     rows.push_back({spec, r});
   }
+  // The read case (bench/read_bench.h): verify and query on a generated log.
+  std::optional<ReadBenchResult> read;
+  if (o.filter.empty() || std::string_view(kReadCaseName).find(o.filter) != std::string_view::npos) {
+    ReadBenchOptions ro;
+    ro.dir = root / "read";
+    ro.log_bytes = o.read_mb << 20;
+    ro.segment_bytes = o.quick ? 4 << 20 : 256 << 20;
+    const auto case_start = Clock::now();
+    read = RunReadBench(ro);
+    std::fprintf(stderr, "  [read] %-66s %9.0f MB/s verify %6.1f s%s%s\n", kReadCaseName,
+                 read->verify2_mb_per_sec, Seconds(Clock::now() - case_start),
+                 read->ok ? "" : "  ERROR: ", read->error.c_str());
+  }
   const double total = Seconds(Clock::now() - start);
   if (remove_root) {
     std::error_code ec;
@@ -1227,7 +1247,7 @@ int Main(int argc, char** argv) {
 
   const auto targets = EvaluateTargets(rows);
   if (o.json) {
-    PrintJson(m, o, rows, targets, stdout);
+    PrintJson(m, o, rows, targets, stdout, read ? &*read : nullptr);
   } else {
     std::printf("auditlog-bench%s at commit %s: %u CPUs (%s), logs on %s (%s), %.0f s\n",
                 o.quick ? " --quick" : "", m.commit.c_str(), m.cpus, m.cpu_model.c_str(), m.dir.c_str(),
@@ -1238,10 +1258,12 @@ int Main(int argc, char** argv) {
     PrintTable(rows, stdout);
     std::printf("\n");
     for (const auto& t : targets) std::printf("%s  %s\n", t.verdict.c_str(), t.text.c_str());
+    if (read) PrintReadBenchTable(*read, stdout);
   }
   if (!o.plot.empty()) WritePlot(rows, o.plot);
   bool all_ok = true;
   for (const auto& row : rows) all_ok = all_ok && row.r.ok;
+  if (read) all_ok = all_ok && read->ok;
   return all_ok ? 0 : 1;
 }
 
