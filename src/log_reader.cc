@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "manifest.h"
 #include "record_format.h"
 #include "zstd_file.h"
 
@@ -40,6 +41,18 @@ Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir) 
     s.path = dir / name;
     s.archived = archived;
     by_index.emplace(*index, std::move(s));
+  }
+  // Time ranges of closed segments, from the manifest when there is a readable one (a
+  // reader that finds none simply reads the segments to learn them).
+  auto manifest = LoadManifest(env, dir);
+  if (manifest.ok() && manifest->has_value()) {
+    for (const SegmentEntry& e : (*manifest)->segments) {
+      auto it = by_index.find(e.index);
+      if (it == by_index.end() || it->second.name != e.name || e.records == 0) continue;
+      if (e.state != SegmentState::kClosed && e.state != SegmentState::kArchived) continue;
+      it->second.first_ts_micros = e.first_ts_micros;
+      it->second.last_ts_micros = e.last_ts_micros;
+    }
   }
   std::vector<SegmentFile> out;
   out.reserve(by_index.size());

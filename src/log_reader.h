@@ -23,8 +23,8 @@ struct SegmentFile {
   std::string name;             // the segment's ".audit" name (its identity in the log)
   std::filesystem::path path;   // the file to read: NAME, or NAME.zst when archived
   bool archived = false;        // path is a zstd archive of the segment
-  // Time range of the segment's records when known without reading it. Nothing fills these
-  // yet; a manifest that records per-segment time ranges can, and readers then use them.
+  // Time range of the segment's records when known without reading it: from the manifest,
+  // for closed and archived segments.
   std::optional<std::int64_t> first_ts_micros, last_ts_micros;
 };
 

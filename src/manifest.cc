@@ -58,6 +58,8 @@ std::string Manifest::ToJson() const {
     e["last_hash"] = s.last_hash;
     e["records"] = s.records;
     e["bytes"] = s.bytes;
+    e["first_timestamp"] = Time(s.first_ts_micros);
+    e["last_timestamp"] = Time(s.last_ts_micros);
     e["created_at"] = Time(s.created_micros);
     e["closed_at"] = Time(s.closed_micros);
     e["sha256"] = s.sha256.empty() ? json(nullptr) : json(s.sha256);
@@ -109,6 +111,13 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
       s.last_hash = e.at("last_hash").get<std::string>();
       s.records = e.at("records").get<std::uint64_t>();
       s.bytes = e.at("bytes").get<std::uint64_t>();
+      auto first_ts = time_of(e.at("first_timestamp"));
+      auto last_ts = time_of(e.at("last_timestamp"));
+      if (!first_ts || !last_ts) {
+        return bad("segment " + s.name + ": first/last_timestamp is not a timestamp");
+      }
+      s.first_ts_micros = *first_ts;
+      s.last_ts_micros = *last_ts;
       auto c = time_of(e.at("created_at"));
       auto cl = time_of(e.at("closed_at"));
       if (!c || !cl) return bad("segment " + s.name + ": created_at/closed_at is not a timestamp");

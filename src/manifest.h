@@ -38,6 +38,10 @@ struct SegmentEntry {
   std::string last_hash;
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
+  // Timestamps of its first and last record (0 when it has none): lets readers skip a
+  // segment outside a query's time range without reading it.
+  std::int64_t first_ts_micros = 0;
+  std::int64_t last_ts_micros = 0;
   std::int64_t created_micros = 0;
   std::int64_t closed_micros = 0;  // 0: not closed
   std::string sha256;              // of the whole .audit file, once closed

@@ -58,9 +58,11 @@ Status SummarizeSegment(Env* env, const fs::path& path, SegmentEntry* entry) {
     if (entry->records++ == 0) {
       entry->first_seq = r.seq;
       entry->first_hash.assign(r.hash);
+      entry->first_ts_micros = r.ts_micros;
     }
     entry->last_seq = r.seq;
     entry->last_hash.assign(r.hash);
+    entry->last_ts_micros = r.ts_micros;
   }
   if (reader->trailing_bytes() > 0) {
     return Status::Corruption(path.string() + ": incomplete last line in a closed segment");
@@ -276,6 +278,7 @@ Status RecordWriter::StartSegment() {
   segment_created_micros_ = now;
   segment_records_ = 0;
   segment_first_seq_ = 0;
+  segment_first_ts_ = 0;
   segment_first_hash_.clear();
   SegmentEntry entry;
   entry.name = name;
@@ -297,6 +300,7 @@ void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std:
   if (segment_records_++ == 0) {
     segment_first_seq_ = chain_.next_seq;
     segment_first_hash_.assign(hash, 64);
+    segment_first_ts_ = ts_micros;
   }
   chain_.last_hash.assign(hash, 64);
   chain_.last_ts_micros = ts_micros;
@@ -397,6 +401,8 @@ Status RecordWriter::FinishSegment() {
   if (segment_records_ > 0) {
     entry->last_seq = chain_.next_seq - 1;
     entry->last_hash = chain_.last_hash;
+    entry->first_ts_micros = segment_first_ts_;
+    entry->last_ts_micros = chain_.last_ts_micros;
   }
   return CloseSegmentEntry(entry, ToHex(segment_hash_.Finish()), bytes);
 }

@@ -152,6 +152,7 @@ class RecordWriter {
   std::uint64_t segment_records_ = 0;
   std::uint64_t segment_first_seq_ = 0;
   std::string segment_first_hash_;
+  std::int64_t segment_first_ts_ = 0;
   bool dir_sync_pending_ = false;
   bool closed_ = false;
   Status sticky_;  // first unrecoverable error; every later call returns it

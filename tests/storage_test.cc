@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "auditlog/query.h"
 #include "auditlog/verify.h"
+#include "log_reader.h"
 #include "manifest.h"
 #include "record_format.h"
 #include "record_writer.h"
@@ -272,6 +274,40 @@ TEST_F(StorageTest, ManifestDescribesClosedSegmentsWithChecksums) {
   EXPECT_EQ(m.segments[0].last_seq, 4u);
   EXPECT_EQ(m.segments[1].first_seq, 5u);
   EXPECT_EQ(m.segments[1].last_seq, 6u);
+}
+
+TEST_F(StorageTest, ManifestTimeRangesLetQueriesSkipSegmentsUnread) {
+  {
+    auto w = OpenWriter(Options());
+    for (int day = 0; day < 3; ++day) {
+      Append(w.get(), 2);
+      ASSERT_OK(w->Rotate());
+      env_.Advance(kDay);
+    }
+    ASSERT_OK(w->Close());
+  }
+  ASSERT_OK_AND_ASSIGN(auto segments, ListLogSegments(&env_, dir_.path()));
+  ASSERT_GE(segments.size(), 3u);
+  const Manifest m = LoadedManifest();
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(m.segments[i].first_ts_micros, kBeforeMidnight + static_cast<std::int64_t>(i) * kDay);
+    ASSERT_TRUE(segments[i].first_ts_micros.has_value());
+    EXPECT_EQ(*segments[i].first_ts_micros, m.segments[i].first_ts_micros);
+    EXPECT_EQ(*segments[i].last_ts_micros, m.segments[i].last_ts_micros);
+  }
+  // Only the third day: the first two segments are skipped without being opened.
+  Query q;
+  q.start_time = Time(std::chrono::microseconds(kBeforeMidnight + 2 * kDay));
+  ASSERT_OK_AND_ASSIGN(auto cursor, QueryCursor::Open(dir_.path(), q, {.env = &env_}));
+  Record r;
+  int matched = 0;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(bool more, cursor->Next(&r));
+    if (!more) break;
+    ++matched;
+  }
+  EXPECT_EQ(matched, 2);
+  EXPECT_EQ(cursor->segments_skipped(), 2u);
 }
 
 TEST_F(StorageTest, SegmentLeftOpenByACrashIsClosedAtTheNextOpen) {
