@@ -8,6 +8,7 @@
 
 #include "json_writer.h"
 #include "log_reader.h"
+#include "query_internal.h"
 #include "record_format.h"
 
 namespace auditlog {
@@ -298,18 +299,7 @@ struct QueryCursor::Impl {
       ++scanned;
       if (!Matches(r)) continue;
       ++matched;
-      out->seq = r.seq;
-      out->audit_id.assign(r.audit_id);
-      out->timestamp.assign(r.timestamp);
-      out->ts_micros = r.ts_micros;
-      out->service_id.assign(r.service_id);
-      out->critical = r.critical;
-      out->event_type.assign(r.event_type);
-      out->event_json.assign(r.event_json);
-      out->sanitized_json.assign(r.sanitized_json);
-      out->prev_hash.assign(r.prev_hash);
-      out->hash.assign(r.hash);
-      out->line.assign(line);
+      internal::FillRecord(r, line, out);
       out->segment = current->name;
       out->line_no = line_no;
       return true;
@@ -347,5 +337,24 @@ std::uint64_t QueryCursor::torn_segments() const { return impl_->torn; }
 std::uint64_t QueryCursor::segments_total() const { return impl_->segments.size(); }
 std::uint64_t QueryCursor::segments_skipped() const { return impl_->skipped; }
 std::uint64_t QueryCursor::bytes_read() const { return impl_->bytes; }
+
+namespace internal {
+
+void FillRecord(const RecordView& r, std::string_view line, Record* out) {
+  out->seq = r.seq;
+  out->audit_id.assign(r.audit_id);
+  out->timestamp.assign(r.timestamp);
+  out->ts_micros = r.ts_micros;
+  out->service_id.assign(r.service_id);
+  out->critical = r.critical;
+  out->event_type.assign(r.event_type);
+  out->event_json.assign(r.event_json);
+  out->sanitized_json.assign(r.sanitized_json);
+  out->prev_hash.assign(r.prev_hash);
+  out->hash.assign(r.hash);
+  out->line.assign(line);
+}
+
+}  // namespace internal
 
 }  // namespace auditlog

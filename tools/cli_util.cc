@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "query_internal.h"
 #include "record_format.h"
 #include "sanitize.h"
 #include "terminal.h"
@@ -154,18 +155,7 @@ bool ParseRecordLine(std::string_view line, Record* out) {
   thread_local internal::RecordParser parser;
   internal::RecordView r;
   if (!parser.Parse(line, &r, /*compute_hash=*/false).ok()) return false;
-  out->seq = r.seq;
-  out->audit_id.assign(r.audit_id);
-  out->timestamp.assign(r.timestamp);
-  out->ts_micros = r.ts_micros;
-  out->service_id.assign(r.service_id);
-  out->critical = r.critical;
-  out->event_type.assign(r.event_type);
-  out->event_json.assign(r.event_json);
-  out->sanitized_json.assign(r.sanitized_json);
-  out->prev_hash.assign(r.prev_hash);
-  out->hash.assign(r.hash);
-  out->line.assign(line);
+  internal::FillRecord(r, line, out);
   return true;
 }
 
