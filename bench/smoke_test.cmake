@@ -41,6 +41,13 @@ foreach(i RANGE ${last})
   endif()
 endforeach()
 
+# The read case (verify and query on a small generated log) ran and succeeded.
+string(JSON read_ok ERROR_VARIABLE rerr GET "${out}" read ok)
+if(rerr OR NOT read_ok)
+  string(JSON read_error ERROR_VARIABLE ignored GET "${out}" read error)
+  message(FATAL_ERROR "read case missing or failed (${rerr}): ${read_error}")
+endif()
+
 # 2. The table form (one fast case), and that --dir is left without case directories.
 execute_process(COMMAND ${BENCH} --quick --case DisabledMode --dir ${WORK_DIR}/logs
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
