@@ -9,14 +9,13 @@
 // its own and no state (threads, spdlog's registry, page cache of the heap) leaks into the
 // next case. Only the public Logger API is used for the auditlog cases.
 #include <fcntl.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -43,8 +42,8 @@
 #include "auditlog/auditlog.h"
 #include "bench_util.h"
 #include "event_codec.h"
-#include "record_format.h"
 #include "read_bench.h"
+#include "record_format.h"
 #include "seed_baseline.h"
 
 namespace bench {
@@ -60,9 +59,9 @@ struct Options {
   std::string dir;           // empty: a fresh directory under /tmp, removed afterwards
   std::uint64_t events = 0;  // max events per non-durable case
   std::uint64_t memory_events = 0;
-  double seconds = 0;        // time budget per case
-  std::string filter;        // run only cases whose name contains this
-  std::string plot;          // PNG to render
+  double seconds = 0;         // time budget per case
+  std::string filter;         // run only cases whose name contains this
+  std::string plot;           // PNG to render
   std::uint64_t read_mb = 0;  // size of the read case's generated log (bench/read_bench.h)
 };
 
@@ -103,21 +102,31 @@ Options ParseOptions(int argc, char** argv) {
       if (v.empty() || *end != '\0' || n == 0) Usage((a + ": not a positive integer").c_str());
       return n;
     };
-    if (a == "--quick") o.quick = true;
-    else if (a == "--json") o.json = true;
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--events") events = number();
-    else if (a == "--memory-events") memory_events = number();
+    if (a == "--quick")
+      o.quick = true;
+    else if (a == "--json")
+      o.json = true;
+    else if (a == "--dir")
+      o.dir = value();
+    else if (a == "--events")
+      events = number();
+    else if (a == "--memory-events")
+      memory_events = number();
     else if (a == "--seconds") {
       const std::string v = value();
       char* end = nullptr;
       seconds = std::strtod(v.c_str(), &end);
       if (*end != '\0' || !(*seconds > 0)) Usage("--seconds: not a positive number");
-    } else if (a == "--case") o.filter = value();
-    else if (a == "--plot") o.plot = value();
-    else if (a == "--read-gb") o.read_mb = number() << 10;
-    else if (a == "--help" || a == "-h") Usage(nullptr);
-    else Usage(("unknown option " + a).c_str());
+    } else if (a == "--case")
+      o.filter = value();
+    else if (a == "--plot")
+      o.plot = value();
+    else if (a == "--read-gb")
+      o.read_mb = number() << 10;
+    else if (a == "--help" || a == "-h")
+      Usage(nullptr);
+    else
+      Usage(("unknown option " + a).c_str());
   }
   o.events = events.value_or(o.quick ? 20'000 : 2'000'000);
   o.memory_events = memory_events.value_or(o.quick ? 100'000 : 10'000'000);
@@ -129,15 +138,28 @@ Options ParseOptions(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------
 // Cases and results.
 
-enum class Kind : int { kRawFsync, kRawFsyncBusy, kAuditlog, kSeed, kSpdlog, kDisabled, kMemory, kLatency };
+enum class Kind : int {
+  kRawFsync,
+  kRawFsyncBusy,
+  kAuditlog,
+  kSeed,
+  kSpdlog,
+  kDisabled,
+  kMemory,
+  kLatency
+};
 enum class Mode : int { kNone, kImmediate, kBatched, kHybrid };
 
 const char* ModeName(Mode m) {
   switch (m) {
-    case Mode::kImmediate: return "Immediate";
-    case Mode::kBatched: return "Batched(1000,1s)";
-    case Mode::kHybrid: return "Hybrid(100,1s,crit) 1% critical";
-    case Mode::kNone: return "-";
+    case Mode::kImmediate:
+      return "Immediate";
+    case Mode::kBatched:
+      return "Batched(1000,1s)";
+    case Mode::kHybrid:
+      return "Hybrid(100,1s,crit) 1% critical";
+    case Mode::kNone:
+      return "-";
   }
   return "-";
 }
@@ -147,9 +169,9 @@ struct CaseSpec {
   Kind kind;
   Mode mode = Mode::kNone;
   int producers = 1;
-  bool durable = false;           // EmitDurable (or wait for the own fsync) vs Emit
-  std::uint64_t max_events = 0;   // total over all producers
-  double budget_seconds = 0;      // producers stop after this (0: no budget)
+  bool durable = false;          // EmitDurable (or wait for the own fsync) vs Emit
+  std::uint64_t max_events = 0;  // total over all producers
+  double budget_seconds = 0;     // producers stop after this (0: no budget)
 };
 
 constexpr int kMaxRssSamples = 10;
@@ -158,18 +180,18 @@ constexpr int kMaxRssSamples = 10;
 struct CaseResult {
   int ok = 0;
   char error[240] = {};
-  std::uint64_t events = 0;      // calls that succeeded
-  std::uint64_t rejected = 0;    // calls that failed
+  std::uint64_t events = 0;    // calls that succeeded
+  std::uint64_t rejected = 0;  // calls that failed
   std::uint64_t fsyncs = 0;
-  std::uint64_t bytes = 0;       // bytes written to the log
-  double seconds = 0;            // first call .. everything durable (or flushed, for spdlog)
+  std::uint64_t bytes = 0;  // bytes written to the log
+  double seconds = 0;       // first call .. everything durable (or flushed, for spdlog)
   double events_per_sec = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
-  double allocs_per_call = -1;   // -1: not measured
+  double allocs_per_call = -1;  // -1: not measured
   double peak_rss_mb = 0;
   std::uint64_t queue_high_water = 0;
   std::uint64_t queue_capacity = 0;
-  double ns_per_op = 0;          // DisabledMode: ns per Emit
+  double ns_per_op = 0;  // DisabledMode: ns per Emit
   int rss_samples = 0;
   double rss_mb[kMaxRssSamples] = {};
   std::uint64_t rss_at_events[kMaxRssSamples] = {};
@@ -222,12 +244,13 @@ auditlog::Event RoutineEvent(std::uint64_t i) {
                   static_cast<unsigned>(1 + i % 250));
     std::string ip = buf;
     std::snprintf(buf, sizeof buf, "sess-%06" PRIu64, i % 1000000);
-    return auditlog::AuthSuccess{
-        .actor = {.user_id = user, .ip = auditlog::IpAddr(ip),
-                  .auth_method = auditlog::AuthMethod::kBearerToken, .session_id = std::string(buf)},
-        .method = auditlog::AuthMethod::kBearerToken,
-        .path = "/v2/tasks",
-        .service_id = "queen"};
+    return auditlog::AuthSuccess{.actor = {.user_id = user,
+                                           .ip = auditlog::IpAddr(ip),
+                                           .auth_method = auditlog::AuthMethod::kBearerToken,
+                                           .session_id = std::string(buf)},
+                                 .method = auditlog::AuthMethod::kBearerToken,
+                                 .path = "/v2/tasks",
+                                 .service_id = "queen"};
   }
   std::snprintf(buf, sizeof buf, "task-%010" PRIu64, i);
   std::string task = buf;
@@ -346,7 +369,8 @@ Clock::time_point RunProducers(const RunShape& shape, Prepare&& prepare, Call&& 
           ++st.failed;
           if (st.first_error.empty()) st.first_error = err;
         }
-        if (shape.sample_rss && (i + 1) % sample_every == 0) st.rss.emplace_back(i + 1, CurrentRssMb());
+        if (shape.sample_rss && (i + 1) % sample_every == 0)
+          st.rss.emplace_back(i + 1, CurrentRssMb());
         if (t2 >= deadline) break;
       }
     });
@@ -395,10 +419,12 @@ constexpr std::size_t kEmitQueueBytes = 256u << 20;
 
 auditlog::FlushMode ToFlushMode(Mode m) {
   switch (m) {
-    case Mode::kBatched: return auditlog::Batched{.size = 1000, .interval = 1s};
+    case Mode::kBatched:
+      return auditlog::Batched{.size = 1000, .interval = 1s};
     case Mode::kHybrid:
       return auditlog::Hybrid{.batch_size = 100, .batch_interval = 1s, .critical_immediate = true};
-    default: return auditlog::Immediate{};
+    default:
+      return auditlog::Immediate{};
   }
 }
 
@@ -423,11 +449,13 @@ CaseResult RunAuditlog(const CaseSpec& spec, const fs::path& dir) {
   }
   auditlog::Logger& logger = **opened;
   std::vector<std::vector<auditlog::Event>> templates;
-  for (int p = 0; p < spec.producers; ++p) templates.push_back(Templates(p, spec.mode == Mode::kHybrid));
+  for (int p = 0; p < spec.producers; ++p)
+    templates.push_back(Templates(p, spec.mode == Mode::kHybrid));
   const auditlog::Stats before = logger.GetStats();
 
   std::vector<std::unique_ptr<ProducerStats>> stats;
-  const RunShape shape{spec.producers, spec.max_events, spec.budget_seconds, spec.kind == Kind::kMemory};
+  const RunShape shape{spec.producers, spec.max_events, spec.budget_seconds,
+                       spec.kind == Kind::kMemory};
   auto prepare = [&](int p, std::uint64_t i) -> auditlog::Event {
     return templates[static_cast<std::size_t>(p)][i % kTemplates];  // a copy; SSO strings
   };
@@ -471,9 +499,12 @@ CaseResult RunAuditlog(const CaseSpec& spec, const fs::path& dir) {
 
 SeedPolicy ToSeedPolicy(Mode m) {
   switch (m) {
-    case Mode::kBatched: return {SeedPolicy::kBatched, 1000, 1s, false};
-    case Mode::kHybrid: return {SeedPolicy::kHybrid, 100, 1s, true};
-    default: return {SeedPolicy::kImmediate, 1, 1s, false};
+    case Mode::kBatched:
+      return {SeedPolicy::kBatched, 1000, 1s, false};
+    case Mode::kHybrid:
+      return {SeedPolicy::kHybrid, 100, 1s, true};
+    default:
+      return {SeedPolicy::kImmediate, 1, 1s, false};
   }
 }
 
@@ -487,7 +518,8 @@ CaseResult RunSeed(const CaseSpec& spec, const fs::path& dir) {
   }
   r.queue_capacity = SeedWriter::kQueueSlots;
   std::vector<std::vector<auditlog::Event>> templates;
-  for (int p = 0; p < spec.producers; ++p) templates.push_back(Templates(p, spec.mode == Mode::kHybrid));
+  for (int p = 0; p < spec.producers; ++p)
+    templates.push_back(Templates(p, spec.mode == Mode::kHybrid));
   std::vector<std::unique_ptr<ProducerStats>> stats;
   const RunShape shape{spec.producers, spec.max_events, spec.budget_seconds, false};
   auto prepare = [&](int p, std::uint64_t i) -> auditlog::Event {
@@ -511,7 +543,8 @@ CaseResult RunSeed(const CaseSpec& spec, const fs::path& dir) {
   r.fsyncs = writer->fsyncs();
   r.bytes = writer->bytes_written();
   if (!writer->io_error().empty()) SetError(&r, "%s", writer->io_error().c_str());
-  if (writer->encode_errors() > 0) SetError(&r, "%" PRIu64 " events failed to encode", writer->encode_errors());
+  if (writer->encode_errors() > 0)
+    SetError(&r, "%" PRIu64 " events failed to encode", writer->encode_errors());
   r.peak_rss_mb = PeakRssMb();
   return r;
 }
@@ -525,7 +558,8 @@ CaseResult RunSpdlog(const CaseSpec& spec, const fs::path& dir) {
   std::shared_ptr<spdlog::logger> logger;
   try {
     spdlog::init_thread_pool(8192, 1);  // spdlog's defaults: 8192 slots, one worker thread
-    logger = spdlog::create_async<spdlog::sinks::basic_file_sink_mt>("bench", (dir / "spdlog.log").string());
+    logger = spdlog::create_async<spdlog::sinks::basic_file_sink_mt>("bench",
+                                                                     (dir / "spdlog.log").string());
     logger->set_pattern("%v");  // the pre-rendered record line, nothing else
     logger->set_level(spdlog::level::info);
   } catch (const std::exception& e) {
@@ -601,7 +635,8 @@ CaseResult RunRawFsync(const CaseSpec& spec, const fs::path& dir, bool busy_cpus
   r.ok = 1;
   for (;;) {
     const auto t1 = Clock::now();
-    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd) != 0) {
+    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+        ::fsync(fd) != 0) {
       SetError(&r, "write/fsync: %s", std::strerror(errno));
       break;
     }
@@ -667,14 +702,20 @@ CaseResult RunDisabled(const CaseSpec& spec, const fs::path&) {
 
 CaseResult RunCase(const CaseSpec& spec, const fs::path& dir) {
   switch (spec.kind) {
-    case Kind::kRawFsync: return RunRawFsync(spec, dir, false);
-    case Kind::kRawFsyncBusy: return RunRawFsync(spec, dir, true);
+    case Kind::kRawFsync:
+      return RunRawFsync(spec, dir, false);
+    case Kind::kRawFsyncBusy:
+      return RunRawFsync(spec, dir, true);
     case Kind::kAuditlog:
     case Kind::kMemory:
-    case Kind::kLatency: return RunAuditlog(spec, dir);
-    case Kind::kSeed: return RunSeed(spec, dir);
-    case Kind::kSpdlog: return RunSpdlog(spec, dir);
-    case Kind::kDisabled: return RunDisabled(spec, dir);
+    case Kind::kLatency:
+      return RunAuditlog(spec, dir);
+    case Kind::kSeed:
+      return RunSeed(spec, dir);
+    case Kind::kSpdlog:
+      return RunSpdlog(spec, dir);
+    case Kind::kDisabled:
+      return RunDisabled(spec, dir);
   }
   return {};
 }
@@ -764,18 +805,18 @@ std::vector<CaseSpec> Plan(const Options& o) {
       if (durable && m != Mode::kImmediate) continue;
       // Seed Immediate without waiting: its 1000-slot queue drains at one fsync per event
       // after the budget; --quick keeps that drain short.
-      const std::uint64_t seed_events = durable                               ? std::uint64_t{1} << 40
+      const std::uint64_t seed_events = durable ? std::uint64_t{1} << 40
                                         : (o.quick && m == Mode::kImmediate) ? std::uint64_t{100}
                                                                              : o.events;
       for (int p : kProducers) {
-        cases.push_back({name("seed", m, p, durable ? "send+wait-fsync" : "send"), Kind::kSeed, m, p,
-                         durable, seed_events, o.seconds});
+        cases.push_back({name("seed", m, p, durable ? "send+wait-fsync" : "send"), Kind::kSeed, m,
+                         p, durable, seed_events, o.seconds});
       }
     }
   }
   for (int p : kProducers) {
-    cases.push_back({name("spdlog-async", Mode::kNone, p, "log (no fsync)"), Kind::kSpdlog, Mode::kNone, p,
-                     false, o.events, o.seconds});
+    cases.push_back({name("spdlog-async", Mode::kNone, p, "log (no fsync)"), Kind::kSpdlog,
+                     Mode::kNone, p, false, o.events, o.seconds});
   }
   // Emit latency while the queue cannot fill: fewer events than the queue holds.
   cases.push_back({"auditlog Batched(1000,1s) 1p Emit, queue never full (latency)", Kind::kLatency,
@@ -786,7 +827,8 @@ std::vector<CaseSpec> Plan(const Options& o) {
   cases.push_back({"memory: auditlog Batched(1000,1s) 1p Emit, default queue (1000 events)",
                    Kind::kMemory, Mode::kBatched, 1, false, o.memory_events, 0});
   if (!o.filter.empty()) {
-    std::erase_if(cases, [&](const CaseSpec& c) { return c.name.find(o.filter) == std::string::npos; });
+    std::erase_if(cases,
+                  [&](const CaseSpec& c) { return c.name.find(o.filter) == std::string::npos; });
   }
   return cases;
 }
@@ -846,7 +888,8 @@ std::vector<Target> EvaluateTargets(const std::vector<Row>& rows) {
   {
     const double v = imm32 ? imm32->r.events_per_sec : 0;
     add(imm32, v >= 100'000,
-        "Immediate, 32 producers EmitDurable: " + Group(v) + " durable events/s (target >= 100,000)");
+        "Immediate, 32 producers EmitDurable: " + Group(v) +
+            " durable events/s (target >= 100,000)");
   }
   {
     const double ratio = imm32 && seed32 && seed32->r.events_per_sec > 0
@@ -857,12 +900,13 @@ std::vector<Target> EvaluateTargets(const std::vector<Row>& rows) {
             "x (target >= 20x; seed " + Group(seed32 ? seed32->r.events_per_sec : 0) + "/s)");
   }
   {
-    const double ratio =
-        imm1 && raw && raw->r.events_per_sec > 0 ? imm1->r.events_per_sec / raw->r.events_per_sec : 0;
+    const double ratio = imm1 && raw && raw->r.events_per_sec > 0
+                             ? imm1->r.events_per_sec / raw->r.events_per_sec
+                             : 0;
     add(imm1 && raw, ratio >= 0.9,
         "Immediate, 1 producer EmitDurable: " + Num(100 * ratio, 0) + "% of the raw fsync rate (" +
-            Group(imm1 ? imm1->r.events_per_sec : 0) + " vs " + Group(raw ? raw->r.events_per_sec : 0) +
-            "/s; target >= 90%)");
+            Group(imm1 ? imm1->r.events_per_sec : 0) + " vs " +
+            Group(raw ? raw->r.events_per_sec : 0) + "/s; target >= 90%)");
   }
   for (Mode m : {Mode::kHybrid, Mode::kBatched}) {
     const Row* row = Find(rows, Kind::kAuditlog, m, 1, false);
@@ -872,9 +916,9 @@ std::vector<Target> EvaluateTargets(const std::vector<Row>& rows) {
             " events/s until durable, hashed and chained (target >= 1,000,000)");
     const double ratio = row && spd1 && spd1->r.events_per_sec > 0 ? v / spd1->r.events_per_sec : 0;
     add(row && spd1, ratio >= 1.0,
-        std::string(ModeName(m)) + ", 1 producer Emit vs spdlog async (1 producer, no fsync): " +
-            Num(ratio, 2) + "x (target >= 1.00x; spdlog " + Group(spd1 ? spd1->r.events_per_sec : 0) +
-            "/s)");
+        std::string(ModeName(m)) +
+            ", 1 producer Emit vs spdlog async (1 producer, no fsync): " + Num(ratio, 2) +
+            "x (target >= 1.00x; spdlog " + Group(spd1 ? spd1->r.events_per_sec : 0) + "/s)");
   }
   {
     // p99 of Emit while the queue is not full: single-producer Emit cases whose queue never
@@ -909,8 +953,9 @@ std::vector<Target> EvaluateTargets(const std::vector<Row>& rows) {
       }
     }
     add(worst >= 0, worst >= 0 && worst <= 1.0,
-        "Heap allocations per Emit beyond constructing the event: " + Num(worst < 0 ? 0 : worst, 2) +
-            " (worst: " + (where.empty() ? "-" : where) + "; target <= 1)");
+        "Heap allocations per Emit beyond constructing the event: " +
+            Num(worst < 0 ? 0 : worst, 2) + " (worst: " + (where.empty() ? "-" : where) +
+            "; target <= 1)");
   }
   return t;
 }
@@ -931,8 +976,9 @@ void PrintTable(const std::vector<Row>& rows, std::FILE* out) {
     }
     const bool has_fsync = row.spec.kind != Kind::kSpdlog;
     std::fprintf(out, "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f |\n",
-                 CaseLabel(row).c_str(), r.ok ? "" : " (ERROR, see below)", Group(double(r.events)).c_str(),
-                 Group(r.events_per_sec).c_str(), has_fsync ? Group(double(r.fsyncs)).c_str() : "-",
+                 CaseLabel(row).c_str(), r.ok ? "" : " (ERROR, see below)",
+                 Group(double(r.events)).c_str(), Group(r.events_per_sec).c_str(),
+                 has_fsync ? Group(double(r.fsyncs)).c_str() : "-",
                  has_fsync && r.fsyncs ? Num(double(r.events) / double(r.fsyncs), 1).c_str() : "-",
                  Latency(r.p50_us).c_str(), Latency(r.p99_us).c_str(), Latency(r.p999_us).c_str(),
                  r.allocs_per_call < 0 ? "-" : Num(r.allocs_per_call, 2).c_str(), r.peak_rss_mb);
@@ -943,15 +989,18 @@ void PrintTable(const std::vector<Row>& rows, std::FILE* out) {
   for (const auto& row : rows) {
     const CaseResult& r = row.r;
     if (row.spec.kind == Kind::kDisabled && r.ok) {
-      std::fprintf(out, "\nDisabledMode: %.1f ns per Emit (beyond copying the event), %.2f allocations per Emit\n",
+      std::fprintf(out,
+                   "\nDisabledMode: %.1f ns per Emit (beyond copying the event), %.2f allocations "
+                   "per Emit\n",
                    r.ns_per_op, r.allocs_per_call);
     }
     if (row.spec.kind == Kind::kMemory && r.events > 0) {
       std::fprintf(out, "\nMemory (%s): %s events at %s events/s, peak RSS %.1f MB; RSS as it ran:",
-                   row.spec.name.c_str(), Group(double(r.events)).c_str(), Group(r.events_per_sec).c_str(),
-                   r.peak_rss_mb);
+                   row.spec.name.c_str(), Group(double(r.events)).c_str(),
+                   Group(r.events_per_sec).c_str(), r.peak_rss_mb);
       for (int i = 0; i < r.rss_samples; ++i) {
-        std::fprintf(out, "%s %s: %.1f MB", i ? "," : "", Group(double(r.rss_at_events[i])).c_str(), r.rss_mb[i]);
+        std::fprintf(out, "%s %s: %.1f MB", i ? "," : "", Group(double(r.rss_at_events[i])).c_str(),
+                     r.rss_mb[i]);
       }
       std::fprintf(out, "\n");
     }
@@ -977,14 +1026,22 @@ std::string JsonString(std::string_view s) {
 
 const char* KindName(Kind k) {
   switch (k) {
-    case Kind::kRawFsync: return "raw_fsync";
-    case Kind::kRawFsyncBusy: return "raw_fsync_busy_cpus";
-    case Kind::kAuditlog: return "auditlog";
-    case Kind::kSeed: return "seed";
-    case Kind::kSpdlog: return "spdlog";
-    case Kind::kDisabled: return "disabled";
-    case Kind::kMemory: return "memory";
-    case Kind::kLatency: return "latency";
+    case Kind::kRawFsync:
+      return "raw_fsync";
+    case Kind::kRawFsyncBusy:
+      return "raw_fsync_busy_cpus";
+    case Kind::kAuditlog:
+      return "auditlog";
+    case Kind::kSeed:
+      return "seed";
+    case Kind::kSpdlog:
+      return "spdlog";
+    case Kind::kDisabled:
+      return "disabled";
+    case Kind::kMemory:
+      return "memory";
+    case Kind::kLatency:
+      return "latency";
   }
   return "?";
 }
@@ -1007,36 +1064,41 @@ std::string JsonNumber(double v) {
 void PrintJson(const Machine& m, const Options& o, const std::vector<Row>& rows,
                const std::vector<Target>& targets, std::FILE* out,
                const ReadBenchResult* read = nullptr) {
-  std::fprintf(out, "{\n  \"machine\": {\"cpus\": %u, \"cpu_model\": %s, \"fs_type\": %s, \"dir\": %s},\n",
-               m.cpus, JsonString(m.cpu_model).c_str(), JsonString(m.fs_type).c_str(),
-               JsonString(m.dir).c_str());
+  std::fprintf(
+      out, "{\n  \"machine\": {\"cpus\": %u, \"cpu_model\": %s, \"fs_type\": %s, \"dir\": %s},\n",
+      m.cpus, JsonString(m.cpu_model).c_str(), JsonString(m.fs_type).c_str(),
+      JsonString(m.dir).c_str());
   std::fprintf(out, "  \"commit\": %s,\n  \"quick\": %s,\n  \"record_bytes_avg\": %s,\n",
-               JsonString(m.commit).c_str(), o.quick ? "true" : "false", JsonNumber(m.record_bytes).c_str());
+               JsonString(m.commit).c_str(), o.quick ? "true" : "false",
+               JsonNumber(m.record_bytes).c_str());
   std::fprintf(out, "  \"cases\": [\n");
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& s = rows[i].spec;
     const auto& r = rows[i].r;
-    std::fprintf(out,
-                 "    {\"name\": %s, \"system\": \"%s\", \"mode\": %s, \"producers\": %d, \"durable\": %s, "
-                 "\"ok\": %s, \"error\": %s, \"events\": %" PRIu64 ", \"rejected\": %" PRIu64
-                 ", \"seconds\": %s, \"events_per_sec\": %s, \"fsyncs\": %" PRIu64
-                 ", \"events_per_fsync\": %s, \"bytes\": %" PRIu64
-                 ", \"latency_us\": {\"p50\": %s, \"p99\": %s, \"p999\": %s, \"max\": %s}, "
-                 "\"allocs_per_call\": %s, \"peak_rss_mb\": %s, \"queue_high_water\": %" PRIu64
-                 ", \"queue_capacity\": %" PRIu64,
-                 JsonString(s.name).c_str(), KindName(s.kind), JsonString(ModeName(s.mode)).c_str(), s.producers,
-                 s.durable ? "true" : "false", r.ok ? "true" : "false", JsonString(r.error).c_str(), r.events,
-                 r.rejected, JsonNumber(r.seconds).c_str(), JsonNumber(r.events_per_sec).c_str(), r.fsyncs,
-                 JsonNumber(r.fsyncs ? double(r.events) / double(r.fsyncs) : 0).c_str(), r.bytes,
-                 JsonNumber(r.p50_us).c_str(), JsonNumber(r.p99_us).c_str(), JsonNumber(r.p999_us).c_str(),
-                 JsonNumber(r.max_us).c_str(), JsonNumber(r.allocs_per_call).c_str(),
-                 JsonNumber(r.peak_rss_mb).c_str(), r.queue_high_water, r.queue_capacity);
-    if (s.kind == Kind::kDisabled) std::fprintf(out, ", \"ns_per_emit\": %s", JsonNumber(r.ns_per_op).c_str());
+    std::fprintf(
+        out,
+        "    {\"name\": %s, \"system\": \"%s\", \"mode\": %s, \"producers\": %d, \"durable\": %s, "
+        "\"ok\": %s, \"error\": %s, \"events\": %" PRIu64 ", \"rejected\": %" PRIu64
+        ", \"seconds\": %s, \"events_per_sec\": %s, \"fsyncs\": %" PRIu64
+        ", \"events_per_fsync\": %s, \"bytes\": %" PRIu64
+        ", \"latency_us\": {\"p50\": %s, \"p99\": %s, \"p999\": %s, \"max\": %s}, "
+        "\"allocs_per_call\": %s, \"peak_rss_mb\": %s, \"queue_high_water\": %" PRIu64
+        ", \"queue_capacity\": %" PRIu64,
+        JsonString(s.name).c_str(), KindName(s.kind), JsonString(ModeName(s.mode)).c_str(),
+        s.producers, s.durable ? "true" : "false", r.ok ? "true" : "false",
+        JsonString(r.error).c_str(), r.events, r.rejected, JsonNumber(r.seconds).c_str(),
+        JsonNumber(r.events_per_sec).c_str(), r.fsyncs,
+        JsonNumber(r.fsyncs ? double(r.events) / double(r.fsyncs) : 0).c_str(), r.bytes,
+        JsonNumber(r.p50_us).c_str(), JsonNumber(r.p99_us).c_str(), JsonNumber(r.p999_us).c_str(),
+        JsonNumber(r.max_us).c_str(), JsonNumber(r.allocs_per_call).c_str(),
+        JsonNumber(r.peak_rss_mb).c_str(), r.queue_high_water, r.queue_capacity);
+    if (s.kind == Kind::kDisabled)
+      std::fprintf(out, ", \"ns_per_emit\": %s", JsonNumber(r.ns_per_op).c_str());
     if (s.kind == Kind::kMemory) {
       std::fprintf(out, ", \"rss_samples\": [");
       for (int k = 0; k < r.rss_samples; ++k) {
-        std::fprintf(out, "%s{\"events\": %" PRIu64 ", \"rss_mb\": %s}", k ? ", " : "", r.rss_at_events[k],
-                     JsonNumber(r.rss_mb[k]).c_str());
+        std::fprintf(out, "%s{\"events\": %" PRIu64 ", \"rss_mb\": %s}", k ? ", " : "",
+                     r.rss_at_events[k], JsonNumber(r.rss_mb[k]).c_str());
       }
       std::fprintf(out, "]");
     }
@@ -1100,8 +1162,10 @@ void WritePlot(const std::vector<Row>& rows, const std::string& png) {
       }
       if (durable) {
         for (const Row* ref : {raw, raw_busy}) {
-          if (ref) f << " " << ref->r.events_per_sec;
-          else f << " ?";
+          if (ref)
+            f << " " << ref->r.events_per_sec;
+          else
+            f << " ?";
         }
       }
       f << "\n";
@@ -1114,13 +1178,14 @@ void WritePlot(const std::vector<Row>& rows, const std::string& png) {
     return;
   }
   if (!HaveGnuplot()) {
-    std::fprintf(stderr, "warning: gnuplot not found (apt-get install gnuplot-nox); wrote %s, no plot\n",
+    std::fprintf(stderr,
+                 "warning: gnuplot not found (apt-get install gnuplot-nox); wrote %s, no plot\n",
                  dat.c_str());
     return;
   }
   const std::string script = AUDITLOG_BENCH_SOURCE_DIR "/plot.gnuplot";
-  const std::string cmd = "gnuplot -e \"datafile='" + dat.string() + "'; outfile='" + png + "'\" '" +
-                          script + "'";
+  const std::string cmd =
+      "gnuplot -e \"datafile='" + dat.string() + "'; outfile='" + png + "'\" '" + script + "'";
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "warning: gnuplot failed: %s\n", cmd.c_str());
   } else {
@@ -1134,13 +1199,20 @@ std::string FsTypeName(const fs::path& dir) {
   struct statfs s {};
   if (statfs(dir.c_str(), &s) != 0) return "unknown";
   switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53: return "ext4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x01021994: return "tmpfs (fsync is a no-op!)";
-    case 0x794c7630: return "overlayfs";
-    case 0x2FC12FC1: return "zfs";
-    case 0x6969: return "nfs";
+    case 0xEF53:
+      return "ext4";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x01021994:
+      return "tmpfs (fsync is a no-op!)";
+    case 0x794c7630:
+      return "overlayfs";
+    case 0x2FC12FC1:
+      return "zfs";
+    case 0x6969:
+      return "nfs";
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
@@ -1222,13 +1294,14 @@ int Main(int argc, char** argv) {
     const auto case_start = Clock::now();
     CaseResult r = RunIsolated(spec, root / sub, timeout);
     std::fprintf(stderr, "  [%2zu/%zu] %-66s %14s events/s %6.1f s%s%s\n", i + 1, plan.size(),
-                 spec.name.c_str(), Group(r.events_per_sec).c_str(), Seconds(Clock::now() - case_start),
-                 r.ok ? "" : "  ERROR: ", r.ok ? "" : r.error);
+                 spec.name.c_str(), Group(r.events_per_sec).c_str(),
+                 Seconds(Clock::now() - case_start), r.ok ? "" : "  ERROR: ", r.ok ? "" : r.error);
     rows.push_back({spec, r});
   }
   // The read case (bench/read_bench.h): verify and query on a generated log.
   std::optional<ReadBenchResult> read;
-  if (o.filter.empty() || std::string_view(kReadCaseName).find(o.filter) != std::string_view::npos) {
+  if (o.filter.empty() ||
+      std::string_view(kReadCaseName).find(o.filter) != std::string_view::npos) {
     ReadBenchOptions ro;
     ro.dir = root / "read";
     ro.log_bytes = o.read_mb << 20;
@@ -1250,11 +1323,13 @@ int Main(int argc, char** argv) {
     PrintJson(m, o, rows, targets, stdout, read ? &*read : nullptr);
   } else {
     std::printf("auditlog-bench%s at commit %s: %u CPUs (%s), logs on %s (%s), %.0f s\n",
-                o.quick ? " --quick" : "", m.commit.c_str(), m.cpus, m.cpu_model.c_str(), m.dir.c_str(),
-                m.fs_type.c_str(), total);
-    std::printf("records: ~%.0f bytes each (AuthSuccess / TaskCompleted; Hybrid: every 100th a critical "
-                "AuthFailure); events/s: first call until everything is durable (spdlog: flushed, no fsync)\n\n",
-                m.record_bytes);
+                o.quick ? " --quick" : "", m.commit.c_str(), m.cpus, m.cpu_model.c_str(),
+                m.dir.c_str(), m.fs_type.c_str(), total);
+    std::printf(
+        "records: ~%.0f bytes each (AuthSuccess / TaskCompleted; Hybrid: every 100th a critical "
+        "AuthFailure); events/s: first call until everything is durable (spdlog: flushed, no "
+        "fsync)\n\n",
+        m.record_bytes);
     PrintTable(rows, stdout);
     std::printf("\n");
     for (const auto& t : targets) std::printf("%s  %s\n", t.verdict.c_str(), t.text.c_str());

@@ -11,7 +11,8 @@ namespace bench {
 using Clock = std::chrono::steady_clock;
 
 inline std::uint64_t Nanos(Clock::duration d) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
 }
 inline double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 

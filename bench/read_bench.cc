@@ -82,13 +82,16 @@ auditlog::Event MixEvent(std::uint64_t i) {
   switch (i % 8) {
     case 0:
     case 4:
-      return AuthSuccess{.actor = actor(), .method = AuthMethod::kBearerToken,
-                         .path = "/v2/chat", .service_id = "gateway"};
+      return AuthSuccess{.actor = actor(),
+                         .method = AuthMethod::kBearerToken,
+                         .path = "/v2/chat",
+                         .service_id = "gateway"};
     case 2:
       if (i % 16 == 2) {
         return AuthorizationGranted{
             .actor = actor(),
-            .resource = {.resource_type = "model", .resource_id = Printf("llama-3-70b-q%" PRIu64, i % 8),
+            .resource = {.resource_type = "model",
+                         .resource_id = Printf("llama-3-70b-q%" PRIu64, i % 8),
                          .parent_id = Printf("pool-%04" PRIu64, i % 64)},
             .action = "inference.run"};
       }
@@ -104,13 +107,14 @@ auditlog::Event MixEvent(std::uint64_t i) {
                                                  : AuditResult::Success()};
     case 3:
       if (i % 16 == 3) break;  // vram_allocated
-      return TaskSubmitted{.actor = actor(),
-                           .task_id = Printf("task-%09" PRIu64, i * 7919),
-                           .model_ref = Printf("llama-3-70b@rev%" PRIu64, i % 5),
-                           .prompt_length = 200 + (i * 31) % 8000,
-                           .prompt_hash = Printf("%016" PRIx64 "%016" PRIx64, h * 0x9e3779b97f4a7c15ull, i) +
-                                          Printf("%016" PRIx64 "%016" PRIx64, i * 0xff51afd7ed558ccdull, h),
-                           .max_tokens = 4096};
+      return TaskSubmitted{
+          .actor = actor(),
+          .task_id = Printf("task-%09" PRIu64, i * 7919),
+          .model_ref = Printf("llama-3-70b@rev%" PRIu64, i % 5),
+          .prompt_length = 200 + (i * 31) % 8000,
+          .prompt_hash = Printf("%016" PRIx64 "%016" PRIx64, h * 0x9e3779b97f4a7c15ull, i) +
+                         Printf("%016" PRIx64 "%016" PRIx64, i * 0xff51afd7ed558ccdull, h),
+          .max_tokens = 4096};
     case 6:
       return InferenceExecuted{.customer_id = Printf("cust-%08" PRIu64, h % 100000),
                                .job_id = Printf("job-%09" PRIu64, i * 104729),
@@ -142,7 +146,8 @@ auditlog::Status GenerateReadBenchLog(const ReadBenchOptions& o, ReadBenchResult
   wo.dir = o.dir;
   wo.service_id = "gateway";
   wo.rotation = auditlog::RotationPolicy::SizeLimit(o.segment_bytes);
-  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<internal::RecordWriter> w, internal::RecordWriter::Open(wo));
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<internal::RecordWriter> w,
+                            internal::RecordWriter::Open(wo));
   std::int64_t ts = 1795743462000000;  // 2026-11-27T00:57:42Z
   std::string batch;
   std::uint64_t written = 0;
@@ -187,7 +192,8 @@ auditlog::Status TimeVerify(const fs::path& dir, unsigned threads, const ReadBen
 auditlog::Status TimeQuery(const fs::path& dir, const auditlog::Query& q, std::uint64_t* matched,
                            double* seconds) {
   const auto start = Clock::now();
-  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<auditlog::QueryCursor> c, auditlog::QueryCursor::Open(dir, q));
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<auditlog::QueryCursor> c,
+                            auditlog::QueryCursor::Open(dir, q));
   auditlog::Record rec;
   *matched = 0;
   for (;;) {
@@ -215,12 +221,13 @@ auditlog::Status Run(const ReadBenchOptions& o, ReadBenchResult* r) {
   AUDITLOG_RETURN_IF_ERROR(TimeQuery(o.dir, rare, &r->rare_matched, &r->rare_seconds));
   r->rare_records_per_sec = static_cast<double>(r->records) / r->rare_seconds;
   if (r->rare_matched == 0 || r->rare_matched * 500 > r->records) {
-    return auditlog::Status::Corruption("the rare query matched " + std::to_string(r->rare_matched) +
-                                        " records");
+    return auditlog::Status::Corruption("the rare query matched " +
+                                        std::to_string(r->rare_matched) + " records");
   }
   AUDITLOG_RETURN_IF_ERROR(TimeQuery(o.dir, auditlog::Query{}, &r->full_matched, &r->full_seconds));
   r->full_records_per_sec = static_cast<double>(r->records) / r->full_seconds;
-  if (r->full_matched != r->records) return auditlog::Status::Corruption("the full scan missed records");
+  if (r->full_matched != r->records)
+    return auditlog::Status::Corruption("the full scan missed records");
   return auditlog::Status::Ok();
 }
 
@@ -255,10 +262,12 @@ void PrintReadBenchTable(const ReadBenchResult& r, std::FILE* out) {
                static_cast<double>(r.bytes) / 1e9, r.records, r.record_bytes, r.segments,
                r.generate_seconds);
   std::fprintf(out, "| operation | seconds | throughput |\n| --- | ---: | ---: |\n");
-  std::fprintf(out, "| verify, 2 threads | %.2f | %.0f MB/s |\n", r.verify2_seconds, r.verify2_mb_per_sec);
-  std::fprintf(out, "| verify, 1 thread | %.2f | %.0f MB/s |\n", r.verify1_seconds, r.verify1_mb_per_sec);
-  std::fprintf(out, "| query --actor (%" PRIu64 " matches) | %.2f | %.0f records/s |\n", r.rare_matched,
-               r.rare_seconds, r.rare_records_per_sec);
+  std::fprintf(out, "| verify, 2 threads | %.2f | %.0f MB/s |\n", r.verify2_seconds,
+               r.verify2_mb_per_sec);
+  std::fprintf(out, "| verify, 1 thread | %.2f | %.0f MB/s |\n", r.verify1_seconds,
+               r.verify1_mb_per_sec);
+  std::fprintf(out, "| query --actor (%" PRIu64 " matches) | %.2f | %.0f records/s |\n",
+               r.rare_matched, r.rare_seconds, r.rare_records_per_sec);
   std::fprintf(out, "| query, full scan (every record) | %.2f | %.0f records/s |\n", r.full_seconds,
                r.full_records_per_sec);
 }
@@ -274,18 +283,21 @@ std::string ReadBenchJsonMember(const ReadBenchResult* r) {
     if (c == '"' || c == '\\') s += '\\';
     if (static_cast<unsigned char>(c) >= 0x20) s += c;
   }
-  s += "\", \"bytes\": " + std::to_string(r->bytes) + ", \"records\": " + std::to_string(r->records) +
-       ", \"segments\": " + std::to_string(r->segments) + ", \"record_bytes_avg\": " + Num(r->record_bytes) +
+  s += "\", \"bytes\": " + std::to_string(r->bytes) +
+       ", \"records\": " + std::to_string(r->records) +
+       ", \"segments\": " + std::to_string(r->segments) +
+       ", \"record_bytes_avg\": " + Num(r->record_bytes) +
        ", \"generate_seconds\": " + Num(r->generate_seconds) +
        ", \"verify_threads2\": {\"seconds\": " + Num(r->verify2_seconds) +
        ", \"mb_per_sec\": " + Num(r->verify2_mb_per_sec) + "}" +
        ", \"verify_threads1\": {\"seconds\": " + Num(r->verify1_seconds) +
        ", \"mb_per_sec\": " + Num(r->verify1_mb_per_sec) + "}" +
        ", \"query_rare_actor\": {\"matched\": " + std::to_string(r->rare_matched) +
-       ", \"seconds\": " + Num(r->rare_seconds) + ", \"records_per_sec\": " + Num(r->rare_records_per_sec) + "}" +
+       ", \"seconds\": " + Num(r->rare_seconds) +
+       ", \"records_per_sec\": " + Num(r->rare_records_per_sec) + "}" +
        ", \"query_full_scan\": {\"matched\": " + std::to_string(r->full_matched) +
-       ", \"seconds\": " + Num(r->full_seconds) + ", \"records_per_sec\": " + Num(r->full_records_per_sec) +
-       "}}";
+       ", \"seconds\": " + Num(r->full_seconds) +
+       ", \"records_per_sec\": " + Num(r->full_records_per_sec) + "}}";
   return s;
 }
 

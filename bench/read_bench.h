@@ -21,7 +21,7 @@ struct ReadBenchResult {
   bool ok = false;
   std::string error;
   std::uint64_t bytes = 0, records = 0, segments = 0;
-  double record_bytes = 0;   // average line length, '\n' included
+  double record_bytes = 0;  // average line length, '\n' included
   double generate_seconds = 0;
   // Verify (full, with the manifest checks), warm page cache; wall-clock.
   double verify2_seconds = 0, verify2_mb_per_sec = 0;  // threads = 2

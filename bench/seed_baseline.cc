@@ -67,7 +67,8 @@ void SeedWriter::Close() {
 }
 
 void SeedWriter::SyncAndPublish(std::uint64_t seq) {
-  if (::fsync(fd_) != 0 && io_error_.empty()) io_error_ = std::string("fsync: ") + std::strerror(errno);
+  if (::fsync(fd_) != 0 && io_error_.empty())
+    io_error_ = std::string("fsync: ") + std::strerror(errno);
   ++fsyncs_;
   {
     std::lock_guard<std::mutex> lock(durable_mu_);

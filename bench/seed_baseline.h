@@ -29,8 +29,8 @@ namespace bench {
 struct SeedPolicy {
   enum Kind { kImmediate, kBatched, kHybrid };
   Kind kind = kImmediate;
-  std::size_t size = 1000;                  // Batched size / Hybrid batch_size
-  std::chrono::seconds interval{1};         // whole seconds, as the seed compared them
+  std::size_t size = 1000;           // Batched size / Hybrid batch_size
+  std::chrono::seconds interval{1};  // whole seconds, as the seed compared them
   bool critical_immediate = true;
 };
 

@@ -98,8 +98,7 @@ class PosixReadableFile final : public ReadableFile {
     out->resize(n);
     std::size_t got = 0;
     while (got < n) {
-      const ssize_t r =
-          ::pread(fd_, out->data() + got, n - got, static_cast<off_t>(offset + got));
+      const ssize_t r = ::pread(fd_, out->data() + got, n - got, static_cast<off_t>(offset + got));
       if (r < 0) {
         if (errno == EINTR) continue;
         return PosixError("read " + path_.string(), errno);
@@ -192,7 +191,8 @@ class PosixEnv final : public Env {
     if (dir.empty()) return Status::InvalidArgument("empty directory path");
     struct stat st;
     if (::stat(dir.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return Status::FailedPrecondition(dir.string() + " is not a directory");
+      if (!S_ISDIR(st.st_mode))
+        return Status::FailedPrecondition(dir.string() + " is not a directory");
       return Status::Ok();
     }
     const fs::path parent = dir.parent_path();
@@ -234,7 +234,8 @@ class PosixEnv final : public Env {
       ::close(fd);
       if (err == EWOULDBLOCK) {
         std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+          holder.pop_back();
         return Status::FailedPrecondition("log directory is locked by process " + holder +
                                           " (lock file " + path.string() + ")");
       }

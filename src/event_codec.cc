@@ -139,9 +139,8 @@ class Encoder {
   void WriteString(std::string_view s, std::uint8_t rules, std::uint32_t max_bytes) {
     if ((rules & kRequired) && s.empty()) return Fail(path_, "is required but empty");
     // A field's own limit (token_prefix) only ever tightens the configured one.
-    const std::size_t limit =
-        max_bytes ? std::min<std::size_t>(max_bytes, options_.max_field_bytes)
-                  : options_.max_field_bytes;
+    const std::size_t limit = max_bytes ? std::min<std::size_t>(max_bytes, options_.max_field_bytes)
+                                        : options_.max_field_bytes;
     if (IsAlreadySafe(s, limit)) {
       AppendJsonString(s, &json_);
       return;

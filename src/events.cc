@@ -5,25 +5,38 @@ namespace auditlog {
 
 std::string_view CategoryName(Category c) {
   switch (c) {
-    case Category::kAuth: return "auth";
-    case Category::kAuthz: return "authz";
-    case Category::kResource: return "resource";
-    case Category::kVram: return "vram";
-    case Category::kSecurity: return "security";
-    case Category::kData: return "data";
-    case Category::kCompliance: return "compliance";
-    case Category::kSystem: return "system";
-    case Category::kCustom: return "custom";
+    case Category::kAuth:
+      return "auth";
+    case Category::kAuthz:
+      return "authz";
+    case Category::kResource:
+      return "resource";
+    case Category::kVram:
+      return "vram";
+    case Category::kSecurity:
+      return "security";
+    case Category::kData:
+      return "data";
+    case Category::kCompliance:
+      return "compliance";
+    case Category::kSystem:
+      return "system";
+    case Category::kCustom:
+      return "custom";
   }
   return "unknown";
 }
 
 std::string_view AuthMethodName(AuthMethod m) {
   switch (m) {
-    case AuthMethod::kBearerToken: return "bearer_token";
-    case AuthMethod::kApiKey: return "api_key";
-    case AuthMethod::kMTls: return "m_tls";
-    case AuthMethod::kInternal: return "internal";
+    case AuthMethod::kBearerToken:
+      return "bearer_token";
+    case AuthMethod::kApiKey:
+      return "api_key";
+    case AuthMethod::kMTls:
+      return "m_tls";
+    case AuthMethod::kInternal:
+      return "internal";
   }
   return "internal";
 }
@@ -33,9 +46,7 @@ template <typename T>
 EventInfo InfoOf(const T&) {
   return T::kInfo;
 }
-EventInfo InfoOf(const CustomEvent& e) {
-  return {e.event_type, Category::kCustom, e.criticality};
-}
+EventInfo InfoOf(const CustomEvent& e) { return {e.event_type, Category::kCustom, e.criticality}; }
 EventInfo Info(const Event& e) {
   return std::visit([](const auto& x) { return InfoOf(x); }, e);
 }

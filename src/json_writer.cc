@@ -18,13 +18,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out->append(esc, 6);
@@ -54,12 +68,12 @@ namespace {
 void CivilFromDays(std::int64_t z, std::int64_t* y, unsigned* m, unsigned* d) {
   z += 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);                // [0, 146096]
+  const auto doe = static_cast<unsigned>(z - era * 146097);                    // [0, 146096]
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            // [0, 365]
-  const unsigned mp = (5 * doy + 2) / 153;                                 // [0, 11]
-  *d = doy - (153 * mp + 2) / 5 + 1;                                       // [1, 31]
-  *m = mp < 10 ? mp + 3 : mp - 9;                                          // [1, 12]
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const unsigned mp = (5 * doy + 2) / 153;                                     // [0, 11]
+  *d = doy - (153 * mp + 2) / 5 + 1;                                           // [1, 31]
+  *m = mp < 10 ? mp + 3 : mp - 9;                                              // [1, 12]
   *y = static_cast<std::int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 

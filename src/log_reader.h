@@ -20,9 +20,9 @@ namespace auditlog::internal {
 // One segment of a log, as found on disk.
 struct SegmentFile {
   std::uint64_t index = 0;
-  std::string name;             // the segment's ".audit" name (its identity in the log)
-  std::filesystem::path path;   // the file to read: NAME, or NAME.zst when archived
-  bool archived = false;        // path is a zstd archive of the segment
+  std::string name;            // the segment's ".audit" name (its identity in the log)
+  std::filesystem::path path;  // the file to read: NAME, or NAME.zst when archived
+  bool archived = false;       // path is a zstd archive of the segment
   // Time range of the segment's records when known without reading it: from the manifest,
   // for closed and archived segments.
   std::optional<std::int64_t> first_ts_micros, last_ts_micros;
@@ -71,7 +71,10 @@ class LineReader {
 
  private:
   LineReader(std::unique_ptr<ReadableFile> file, std::uint64_t size, std::uint64_t offset)
-      : file_(std::move(file)), size_(size), buf_offset_(offset), read_to_(offset),
+      : file_(std::move(file)),
+        size_(size),
+        buf_offset_(offset),
+        read_to_(offset),
         end_of_lines_(offset) {}
 
   static constexpr std::size_t kChunk = 1 << 20;

@@ -109,7 +109,8 @@ Status ValidateConfig(const Config& c) {
   if (c.block_timeout.count() < 0) {
     return Status::InvalidArgument("block_timeout: must not be negative");
   }
-  if (c.max_field_bytes < 16) return Status::InvalidArgument("max_field_bytes: must be at least 16");
+  if (c.max_field_bytes < 16)
+    return Status::InvalidArgument("max_field_bytes: must be at least 16");
   return Status::Ok();
 }
 
@@ -196,14 +197,14 @@ struct Logger::Impl {
 
   // ---- writer thread only ----
   std::unique_ptr<internal::RecordWriter> writer;
-  std::string batch;                 // framed records of the batch being written
-  FlushPolicy::Unsynced unsynced;    // written, not yet fsync'ed
-  std::uint64_t written_seq = 0;     // highest seq handed to the kernel
-  std::uint64_t synced_seq = 0;      // highest seq known fsync'ed
-  std::int64_t suspended_since_mono = -1;  // writes refused for lack of space since then
+  std::string batch;                        // framed records of the batch being written
+  FlushPolicy::Unsynced unsynced;           // written, not yet fsync'ed
+  std::uint64_t written_seq = 0;            // highest seq handed to the kernel
+  std::uint64_t synced_seq = 0;             // highest seq known fsync'ed
+  std::int64_t suspended_since_mono = -1;   // writes refused for lack of space since then
   std::uint64_t refused_at_suspension = 0;  // stats.rejected_disk_low when it began
-  std::size_t expected_returns = 0;  // EmitDurable callers the last fsync released
-  std::int64_t last_fsync_micros = 0;  // how long the last fsync took
+  std::size_t expected_returns = 0;         // EmitDurable callers the last fsync released
+  std::int64_t last_fsync_micros = 0;       // how long the last fsync took
 
   // ---- any thread, lock-free hint ----
   // Bumped (under `mu`) whenever the writer has something new to look at: an event queued,
@@ -234,13 +235,13 @@ struct Logger::Impl {
   int durable_emitters = 0;  // the durable_waiters that are EmitDurable callers
   int idle_watchers = 0;
   std::int64_t next_maintenance_mono = 0;  // when the writer looks after its storage next
-  bool stop = false;               // Shutdown() was called: refuse Emit, drain, close
+  bool stop = false;                       // Shutdown() was called: refuse Emit, drain, close
   bool writer_exited = false;
-  Status failed;                   // sticky: the first unrecoverable error
-  Status write_error;              // the last write attempt failed; the writer is retrying
-  Status final_status;             // what the writer's exit left (Shutdown returns it)
+  Status failed;        // sticky: the first unrecoverable error
+  Status write_error;   // the last write attempt failed; the writer is retrying
+  Status final_status;  // what the writer's exit left (Shutdown returns it)
   std::int64_t last_fsync_mono = -1;
-  Stats stats;                     // counters; the gauges are filled in by SnapshotLocked
+  Stats stats;  // counters; the gauges are filled in by SnapshotLocked
 
   // ---- Shutdown ----
   std::thread thread;
@@ -326,8 +327,7 @@ Status Logger::Impl::RefuseLocked() {
 }
 
 Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool system,
-                                            std::unique_lock<std::mutex>& lock,
-                                            bool* wake_writer) {
+                                            std::unique_lock<std::mutex>& lock, bool* wake_writer) {
   // Clocks are read before taking the lock to keep the critical section short.
   std::int64_t now = env->NowMicros();
   std::int64_t mono = env->MonotonicMicros();
@@ -421,8 +421,8 @@ Status Logger::Impl::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std:
       break;
     }
     if (writer_exited) {
-      result = final_status.ok() ? Status::FailedPrecondition("the logger is shut down")
-                                 : final_status;
+      result =
+          final_status.ok() ? Status::FailedPrecondition("the logger is shut down") : final_status;
       break;
     }
     if (deadline == nullptr) {
@@ -624,11 +624,10 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
     stats.writes_failing = false;
     write_error = Status::Ok();
     if (suspended_since_mono >= 0) {
-      resumed = LogWritesResumed{
-          .reason = "disk_space_low",
-          .suspended_ms =
-              static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - suspended_since_mono) / 1000),
-          .refused_emits = stats.rejected_disk_low - refused_at_suspension};
+      resumed = LogWritesResumed{.reason = "disk_space_low",
+                                 .suspended_ms = static_cast<std::uint64_t>(
+                                     std::max<std::int64_t>(0, t1 - suspended_since_mono) / 1000),
+                                 .refused_emits = stats.rejected_disk_low - refused_at_suspension};
       suspended_since_mono = -1;
     }
   }
@@ -664,15 +663,15 @@ bool Logger::Impl::CheckActiveSegment() {
   if (!RotateSegment()) return false;
   const internal::SegmentEntry* entry = writer->manifest().Find(old_name);
   EnqueueSystemEvent(
-      IntegrityViolation{.resource_type = "audit_segment",
-                         .resource_id = old_name,
-                         .expected_hash = entry != nullptr ? entry->sha256 : std::string(),
-                         .actual_hash = env->FileExists(writer->segment_path().parent_path() / old_name)
-                                            ? "replaced"
-                                            : "deleted",
-                         .severity = "critical",
-                         .action_taken = "continued in new segment " +
-                                         writer->segment_path().filename().string()})
+      IntegrityViolation{
+          .resource_type = "audit_segment",
+          .resource_id = old_name,
+          .expected_hash = entry != nullptr ? entry->sha256 : std::string(),
+          .actual_hash = env->FileExists(writer->segment_path().parent_path() / old_name)
+                             ? "replaced"
+                             : "deleted",
+          .severity = "critical",
+          .action_taken = "continued in new segment " + writer->segment_path().filename().string()})
       .status()
       .IgnoreError();  // reserve slots: fits
   return true;
@@ -875,9 +874,9 @@ Status Logger::WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout)
   const SteadyTime deadline = DeadlineAfter(timeout);
   std::unique_lock<std::mutex> lock(d.mu);
   if (seq >= d.next_seq) {
-    return Status::InvalidArgument("WaitDurable: seq " + std::to_string(seq) +
-                                   " was not handed out yet (last: " +
-                                   std::to_string(d.next_seq - 1) + ")");
+    return Status::InvalidArgument(
+        "WaitDurable: seq " + std::to_string(seq) +
+        " was not handed out yet (last: " + std::to_string(d.next_seq - 1) + ")");
   }
   return d.AwaitDurableLocked(lock, seq, &deadline);
 }

@@ -13,10 +13,14 @@ using json = nlohmann::ordered_json;
 
 std::string_view SegmentStateName(SegmentState s) {
   switch (s) {
-    case SegmentState::kActive: return "active";
-    case SegmentState::kClosed: return "closed";
-    case SegmentState::kArchived: return "archived";
-    case SegmentState::kDeleted: return "deleted";
+    case SegmentState::kActive:
+      return "active";
+    case SegmentState::kClosed:
+      return "closed";
+    case SegmentState::kArchived:
+      return "archived";
+    case SegmentState::kDeleted:
+      return "deleted";
   }
   return "active";
 }
@@ -64,9 +68,8 @@ std::string Manifest::ToJson() const {
     e["closed_at"] = Time(s.closed_micros);
     e["sha256"] = s.sha256.empty() ? json(nullptr) : json(s.sha256);
     if (s.state == SegmentState::kArchived) {
-      e["archive"] = {{"name", s.archive_name},
-                      {"bytes", s.archive_bytes},
-                      {"sha256", s.archive_sha256}};
+      e["archive"] = {
+          {"name", s.archive_name}, {"bytes", s.archive_bytes}, {"sha256", s.archive_sha256}};
     }
     segs.push_back(std::move(e));
   }
@@ -100,11 +103,16 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
       s.name = e.at("name").get<std::string>();
       s.index = e.at("index").get<std::uint64_t>();
       const std::string state = e.at("state").get<std::string>();
-      if (state == "active") s.state = SegmentState::kActive;
-      else if (state == "closed") s.state = SegmentState::kClosed;
-      else if (state == "archived") s.state = SegmentState::kArchived;
-      else if (state == "deleted") s.state = SegmentState::kDeleted;
-      else return bad("segment " + s.name + ": unknown state \"" + state + "\"");
+      if (state == "active")
+        s.state = SegmentState::kActive;
+      else if (state == "closed")
+        s.state = SegmentState::kClosed;
+      else if (state == "archived")
+        s.state = SegmentState::kArchived;
+      else if (state == "deleted")
+        s.state = SegmentState::kDeleted;
+      else
+        return bad("segment " + s.name + ": unknown state \"" + state + "\"");
       s.first_seq = e.at("first_seq").get<std::uint64_t>();
       s.last_seq = e.at("last_seq").get<std::uint64_t>();
       s.first_hash = e.at("first_hash").get<std::string>();

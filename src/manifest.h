@@ -47,7 +47,7 @@ struct SegmentEntry {
   std::string sha256;              // of the whole .audit file, once closed
   std::string archive_name;        // for kArchived: "NAME.audit.zst"
   std::uint64_t archive_bytes = 0;
-  std::string archive_sha256;      // of the .zst file
+  std::string archive_sha256;  // of the .zst file
 };
 
 struct Manifest {

@@ -98,9 +98,9 @@ std::string RenderMetricsText(const Stats& s) {
   w.Gauge("flush_interval_seconds", "The flush mode's batch interval (0 for Immediate).",
           static_cast<double>(s.flush_interval_micros) / 1e6);
   w.Counter("fsyncs_total", "Successful fsyncs of the log.", s.fsyncs);
-  w.Gauge("seconds_since_last_fsync", "Time since the last successful fsync (-1: none yet).",
-          s.micros_since_last_fsync < 0 ? -1.0
-                                        : static_cast<double>(s.micros_since_last_fsync) / 1e6);
+  w.Gauge(
+      "seconds_since_last_fsync", "Time since the last successful fsync (-1: none yet).",
+      s.micros_since_last_fsync < 0 ? -1.0 : static_cast<double>(s.micros_since_last_fsync) / 1e6);
   w.Gauge("queue_depth_events", "Events queued, not yet taken by the writer.",
           static_cast<double>(s.queue_depth_events));
   w.Gauge("queue_depth_bytes", "Encoded bytes queued, not yet taken by the writer.",
@@ -110,8 +110,7 @@ std::string RenderMetricsText(const Stats& s) {
   w.Gauge("queue_high_water_bytes", "Highest queue depth seen, in bytes.",
           static_cast<double>(s.queue_high_water_bytes));
   w.Counter("bytes_written_total", "Bytes handed to the kernel.", s.bytes_written);
-  w.Counter("segments_created_total", "Segment files started by this logger.",
-            s.segments_created);
+  w.Counter("segments_created_total", "Segment files started by this logger.", s.segments_created);
   w.Counter("write_errors_total", "Failed write attempts (the batch is kept and retried).",
             s.write_errors);
   w.Gauge("writes_failing", "1 while the writer is retrying a failed write.",

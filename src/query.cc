@@ -204,7 +204,7 @@ bool EventMatchesResource(std::string_view event_json, std::string_view resource
 struct QueryCursor::Impl {
   Env* env = nullptr;
   Query query;
-  std::optional<std::int64_t> start, end;  // micros
+  std::optional<std::int64_t> start, end;     // micros
   std::string actor_needle, resource_needle;  // Needle() of query.actor / query.resource_id
   std::vector<SegmentFile> segments;
   std::size_t next_segment = 0;
@@ -242,9 +242,8 @@ struct QueryCursor::Impl {
     if (query.critical_only && !r.critical) return false;
     if (start && r.ts_micros < *start) return false;
     if (end && r.ts_micros > *end) return false;
-    if (!query.event_types.empty() &&
-        std::find(query.event_types.begin(), query.event_types.end(), r.event_type) ==
-            query.event_types.end()) {
+    if (!query.event_types.empty() && std::find(query.event_types.begin(), query.event_types.end(),
+                                                r.event_type) == query.event_types.end()) {
       return false;
     }
     if (query.actor && !MatchesActor(r.event_json, *query.actor, actor_needle)) return false;

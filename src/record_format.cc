@@ -8,8 +8,8 @@
 #endif
 
 #include <charconv>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <unordered_set>
@@ -45,8 +45,8 @@ bool IsLowerHex64(std::string_view s) {
 }
 
 void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view service_id,
-                 bool critical, std::string_view body, std::string_view prev_hash,
-                 std::string* out, char hash_out[64]) {
+                 bool critical, std::string_view body, std::string_view prev_hash, std::string* out,
+                 char hash_out[64]) {
   const std::size_t start = out->size();
   out->append("{\"v\":1,\"seq\":");
   AppendUint(seq, out);
@@ -210,16 +210,20 @@ bool ForbiddenSequenceAt(std::string_view s, std::size_t i) {
     return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
   };
   switch (at(0)) {
-    case 0xC2: return at(1) >= 0x80 && at(1) <= 0x9F;           // U+0080–U+009F
-    case 0xD8: return at(1) == 0x9C;                            // U+061C
+    case 0xC2:
+      return at(1) >= 0x80 && at(1) <= 0x9F;  // U+0080–U+009F
+    case 0xD8:
+      return at(1) == 0x9C;  // U+061C
     case 0xE2:
       if (at(1) == 0x80) {
-        return at(2) == 0x8E || at(2) == 0x8F ||                // U+200E, U+200F
-               (at(2) >= 0xA8 && at(2) <= 0xAE);                // U+2028–U+202E
+        return at(2) == 0x8E || at(2) == 0x8F ||  // U+200E, U+200F
+               (at(2) >= 0xA8 && at(2) <= 0xAE);  // U+2028–U+202E
       }
-      return at(1) == 0x81 && at(2) >= 0xA6 && at(2) <= 0xA9;   // U+2066–U+2069
-    case 0xEF: return at(1) == 0xBB && at(2) == 0xBF;           // U+FEFF
-    default: return false;
+      return at(1) == 0x81 && at(2) >= 0xA6 && at(2) <= 0xA9;  // U+2066–U+2069
+    case 0xEF:
+      return at(1) == 0xBB && at(2) == 0xBF;  // U+FEFF
+    default:
+      return false;
   }
 }
 
@@ -343,7 +347,7 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   if (root.get_object().get(obj)) return Bad("record is not a JSON object");
 
   // The switch below relies on this order.
-  static constexpr std::string_view kOrder[] = {"v",       "seq",      "audit_id", "timestamp",
+  static constexpr std::string_view kOrder[] = {"v",          "seq",      "audit_id", "timestamp",
                                                 "service_id", "critical", "event",    "sanitized",
                                                 "prev_hash",  "hash"};
   std::size_t next = 0;  // index into kOrder of the next allowed member
@@ -364,19 +368,21 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
         return Bad("unknown member \"" + std::string(key) + "\"");
       }
       for (std::size_t k = next; k < idx; ++k) {
-        if (kOrder[k] != "sanitized") return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
+        if (kOrder[k] != "sanitized")
+          return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
       }
     }
     next = idx + 1;
     auto v = field.value;
     switch (idx) {  // kOrder[idx] == key
-      case 0: {  // v
+      case 0: {     // v
         std::uint64_t ver;
         if (v.get_uint64().get(ver) || ver != kFormatVersion) return Bad("\"v\" is not 1");
         break;
       }
       case 1:  // seq
-        if (v.get_uint64().get(out->seq) || out->seq == 0) return Bad("\"seq\" is not a positive integer");
+        if (v.get_uint64().get(out->seq) || out->seq == 0)
+          return Bad("\"seq\" is not a positive integer");
         break;
       case 2:  // audit_id
         if (v.get_string().get(out->audit_id)) return Bad("\"audit_id\" is not a string");

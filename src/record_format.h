@@ -35,8 +35,8 @@ bool IsLowerHex64(std::string_view s);
 // Appends one complete record line, ending in '\n', to `*out`, and writes its 64-hex hash to
 // `hash_out`. `body` is EncodedEvent::body; `prev_hash` is 64 lowercase hex digits.
 void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view service_id,
-                 bool critical, std::string_view body, std::string_view prev_hash,
-                 std::string* out, char hash_out[64]);
+                 bool critical, std::string_view body, std::string_view prev_hash, std::string* out,
+                 char hash_out[64]);
 
 // Segment file names: 10-digit zero-padded index, creation date (UTC), ".audit", e.g.
 // "0000000001-2026-11-27.audit". The fixed-width index makes names sort in log order.
@@ -57,8 +57,8 @@ struct RecordView {
   std::string_view event_json;      // the raw text of the "event" member's value
   std::string_view sanitized_json;  // the raw "sanitized" value, empty when absent
   std::string_view prev_hash;
-  std::string_view hash;            // as stored in the line
-  bool hash_matches = false;        // stored hash == SHA-256 of the covered bytes
+  std::string_view hash;      // as stored in the line
+  bool hash_matches = false;  // stored hash == SHA-256 of the covered bytes
 };
 
 // Parses one line (without its '\n') and checks its form: no raw control bytes, valid UTF-8

@@ -6,8 +6,8 @@
 #include <system_error>
 #include <vector>
 
-#include "record_format.h"
 #include "log_reader.h"
+#include "record_format.h"
 #include "zstd_file.h"
 
 namespace auditlog::internal {
@@ -109,15 +109,15 @@ Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn)
       const std::size_t cut = data.rfind('\n');
       const std::uint64_t offset = data_start + (cut == std::string::npos ? 0 : cut + 1);
       if (torn == nullptr || !newest) {
-        return Status::FailedPrecondition(path.string() +
-                                          ": incomplete last line (torn tail) at byte " +
-                                          std::to_string(offset));
+        return Status::FailedPrecondition(
+            path.string() + ": incomplete last line (torn tail) at byte " + std::to_string(offset));
       }
       torn->segment = path;
       torn->offset = offset;
       AUDITLOG_ASSIGN_OR_RETURN(auto file, env->NewReadableFile(path));
       AUDITLOG_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
-      AUDITLOG_RETURN_IF_ERROR(file->Read(offset, static_cast<std::size_t>(size - offset), &torn->bytes));
+      AUDITLOG_RETURN_IF_ERROR(
+          file->Read(offset, static_cast<std::size_t>(size - offset), &torn->bytes));
       data.resize(cut == std::string::npos ? 0 : cut + 1);
     }
     if (data.empty()) continue;
@@ -129,8 +129,7 @@ Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn)
     Status s = parser.Parse(line.substr(0, line.size() - 1), &record);
     if (!s.ok()) return Status::Corruption(path.string() + ": last record: " + s.message());
     if (!record.hash_matches) {
-      return Status::Corruption(path.string() +
-                                ": last record's hash does not match its contents");
+      return Status::Corruption(path.string() + ": last record's hash does not match its contents");
     }
     state.next_seq = record.seq + 1;
     state.last_hash.assign(record.hash);
@@ -174,13 +173,13 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& in) {
   w->manifest_.clean_shutdown = false;
   AUDITLOG_RETURN_IF_ERROR(w->StartSegment());
   if (!torn.segment.empty()) {
-    LogRecovered recovered{
-        .segment = torn.segment.filename().string(),
-        .offset = torn.offset,
-        .length = torn.bytes.size(),
-        .sha256 = Sha256Hex(torn.bytes),
-        .quarantine_file = torn.segment.filename().string() + std::string(kTornMarker) +
-                           std::to_string(torn.offset)};
+    LogRecovered recovered{.segment = torn.segment.filename().string(),
+                           .offset = torn.offset,
+                           .length = torn.bytes.size(),
+                           .sha256 = Sha256Hex(torn.bytes),
+                           .quarantine_file = torn.segment.filename().string() +
+                                              std::string(kTornMarker) +
+                                              std::to_string(torn.offset)};
     std::string batch;
     AUDITLOG_RETURN_IF_ERROR(w->FrameSystemEvent(env->NowMicros(), recovered, &batch));
     AUDITLOG_RETURN_IF_ERROR(w->Write(batch));
@@ -212,13 +211,15 @@ Status RecordWriter::Recover(const TornTail& torn) {
     already = true;
   }
   if (!already) {
-    AUDITLOG_ASSIGN_OR_RETURN(auto qfile, env->NewWritableFile(quarantine, OpenMode::kCreateExclusive));
+    AUDITLOG_ASSIGN_OR_RETURN(auto qfile,
+                              env->NewWritableFile(quarantine, OpenMode::kCreateExclusive));
     AUDITLOG_RETURN_IF_ERROR(qfile->Append(torn.bytes));
     AUDITLOG_RETURN_IF_ERROR(qfile->Sync());
     AUDITLOG_RETURN_IF_ERROR(qfile->Close());
     AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
   }
-  AUDITLOG_ASSIGN_OR_RETURN(auto seg, env->NewWritableFile(torn.segment, OpenMode::kAppendExisting));
+  AUDITLOG_ASSIGN_OR_RETURN(auto seg,
+                            env->NewWritableFile(torn.segment, OpenMode::kAppendExisting));
   AUDITLOG_RETURN_IF_ERROR(seg->Truncate(torn.offset));
   AUDITLOG_RETURN_IF_ERROR(seg->Sync());
   return seg->Close();
@@ -253,8 +254,8 @@ Status RecordWriter::ReconcileManifest() {
     // A process crash leaves written but un-fsynced records in the page cache; the chain is
     // about to build on them, so make them durable first.
     {
-      AUDITLOG_ASSIGN_OR_RETURN(auto file, options_.env->NewWritableFile(options_.dir / name,
-                                                                         OpenMode::kAppendExisting));
+      AUDITLOG_ASSIGN_OR_RETURN(
+          auto file, options_.env->NewWritableFile(options_.dir / name, OpenMode::kAppendExisting));
       AUDITLOG_RETURN_IF_ERROR(file->Sync());
       AUDITLOG_RETURN_IF_ERROR(file->Close());
     }
@@ -338,8 +339,8 @@ Status RecordWriter::Write(std::string_view batch) {
   if (file_->Size() != before) {
     Status cut = file_->Truncate(before);
     if (!cut.ok()) {
-      sticky_ = Status::IOError(s.message() + "; then could not cut the partial record: " +
-                                cut.message());
+      sticky_ = Status::IOError(s.message() +
+                                "; then could not cut the partial record: " + cut.message());
       return sticky_;
     }
   }
@@ -354,9 +355,9 @@ Status RecordWriter::Sync() {
     // After a failed fsync the page cache may have dropped our dirty pages; nothing written
     // since the last good sync can be called durable, and retrying would lie (fsyncgate).
     sticky_ = Status(s.code(), s.message() +
-                                  " (fsync failed: data since the last successful fsync may "
-                                  "be lost; stop the service, check the disk, then reopen "
-                                  "the log to recover)");
+                                   " (fsync failed: data since the last successful fsync may "
+                                   "be lost; stop the service, check the disk, then reopen "
+                                   "the log to recover)");
     return sticky_;
   }
   if (dir_sync_pending_) {
@@ -475,9 +476,11 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
         if (env->FileExists(p)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(p));
       }
       AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-      records->push_back(
-          SegmentDeleted{.segment = e.name, .first_seq = e.first_seq, .last_seq = e.last_seq,
-                         .last_hash = e.last_hash, .age_days = action.age_days});
+      records->push_back(SegmentDeleted{.segment = e.name,
+                                        .first_seq = e.first_seq,
+                                        .last_seq = e.last_seq,
+                                        .last_hash = e.last_hash,
+                                        .age_days = action.age_days});
       continue;
     }
     if (env->FileExists(archive)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(archive));  // stale
@@ -496,9 +499,11 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
     AUDITLOG_RETURN_IF_ERROR(SaveManifest(env, options_.dir, manifest_));
     AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(plain));
     AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-    records->push_back(
-        SegmentArchived{.segment = e.name, .archive = e.archive_name, .segment_bytes = e.bytes,
-                        .archive_bytes = e.archive_bytes, .segment_sha256 = e.sha256});
+    records->push_back(SegmentArchived{.segment = e.name,
+                                       .archive = e.archive_name,
+                                       .segment_bytes = e.bytes,
+                                       .archive_bytes = e.archive_bytes,
+                                       .segment_sha256 = e.sha256});
   }
   manifest_.updated_micros = env->NowMicros();
   return SaveManifest(env, options_.dir, manifest_);

@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "log_reader.h"
@@ -20,18 +20,30 @@ namespace auditlog {
 
 std::string_view FindingKindName(FindingKind kind) {
   switch (kind) {
-    case FindingKind::kMalformedRecord: return "malformed_record";
-    case FindingKind::kHashMismatch: return "hash_mismatch";
-    case FindingKind::kChainBroken: return "chain_broken";
-    case FindingKind::kSeqGap: return "seq_gap";
-    case FindingKind::kDuplicateAuditId: return "duplicate_audit_id";
-    case FindingKind::kTornTail: return "torn_tail";
-    case FindingKind::kBadSegment: return "bad_segment";
-    case FindingKind::kSegmentMissing: return "segment_missing";
-    case FindingKind::kSegmentUnexpected: return "segment_unexpected";
-    case FindingKind::kChecksumMismatch: return "checksum_mismatch";
-    case FindingKind::kManifestMismatch: return "manifest_mismatch";
-    case FindingKind::kQuarantineUnrecorded: return "quarantine_unrecorded";
+    case FindingKind::kMalformedRecord:
+      return "malformed_record";
+    case FindingKind::kHashMismatch:
+      return "hash_mismatch";
+    case FindingKind::kChainBroken:
+      return "chain_broken";
+    case FindingKind::kSeqGap:
+      return "seq_gap";
+    case FindingKind::kDuplicateAuditId:
+      return "duplicate_audit_id";
+    case FindingKind::kTornTail:
+      return "torn_tail";
+    case FindingKind::kBadSegment:
+      return "bad_segment";
+    case FindingKind::kSegmentMissing:
+      return "segment_missing";
+    case FindingKind::kSegmentUnexpected:
+      return "segment_unexpected";
+    case FindingKind::kChecksumMismatch:
+      return "checksum_mismatch";
+    case FindingKind::kManifestMismatch:
+      return "manifest_mismatch";
+    case FindingKind::kQuarantineUnrecorded:
+      return "quarantine_unrecorded";
   }
   return "unknown";
 }
@@ -60,8 +72,7 @@ using internal::RecordView;
 class AuditIdSet {
  public:
   // Adds `id`; false when it was seen before. `well_formed`: id == MakeAuditId(service, seq).
-  bool Insert(std::string_view id, bool well_formed, std::string_view service,
-              std::uint64_t seq) {
+  bool Insert(std::string_view id, bool well_formed, std::string_view service, std::uint64_t seq) {
     if (!odd_.empty() && odd_.count(std::string(id)) != 0) return false;
     if (well_formed) return AddSeq(service, seq);
     // An ill-formed id may still spell a well-formed id seen (or yet to be seen) elsewhere.
@@ -90,9 +101,9 @@ class AuditIdSet {
       last_service_name_.assign(service);
     }
     Intervals& iv = *last_service_;
-    if (iv.have_last && seq == iv.last_end + 1 && (iv.spans.upper_bound(iv.last_first) ==
-                                                   iv.spans.end() ||
-                                                   iv.spans.upper_bound(iv.last_first)->first > seq)) {
+    if (iv.have_last && seq == iv.last_end + 1 &&
+        (iv.spans.upper_bound(iv.last_first) == iv.spans.end() ||
+         iv.spans.upper_bound(iv.last_first)->first > seq)) {
       iv.spans[iv.last_first] = seq;  // the common case: the next seq
       iv.last_end = seq;
       Merge(iv, iv.spans.find(iv.last_first));
@@ -259,8 +270,8 @@ class PipelineSink : public internal::VerifySink {
       : verifier_(*verifier), report_(*report), options_(options), manifest_(manifest) {}
 
   void BeginSegment(const internal::SegmentFile&) override { ++report_.segments; }
-  void AnchorLine(const internal::SegmentFile& segment, std::uint64_t line_no,
-                  std::uint64_t offset, std::string_view line) override {
+  void AnchorLine(const internal::SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
+                  std::string_view line) override {
     verifier_.Anchor(segment.name, line_no, offset, line);
   }
   void Line(const internal::SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
@@ -268,8 +279,8 @@ class PipelineSink : public internal::VerifySink {
     verifier_.Checked(segment.name, line_no, offset, size, parsed, record);
     if (manifest_ != nullptr && parsed.ok()) manifest_->ObserveRecord(segment.name, record);
   }
-  void SegmentProblem(FindingKind kind, const internal::SegmentFile& segment,
-                      std::uint64_t line_no, std::uint64_t offset, std::string reason) override {
+  void SegmentProblem(FindingKind kind, const internal::SegmentFile& segment, std::uint64_t line_no,
+                      std::uint64_t offset, std::string reason) override {
     verifier_.Add(kind, segment.name, line_no, offset, std::nullopt, std::move(reason));
   }
   void Progress(const VerifyProgress& progress) override {

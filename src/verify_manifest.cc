@@ -1,9 +1,8 @@
 // Manifest checks of Verify; see verify_manifest.h and docs/FORMAT.md ("Manifest").
 #include "verify_manifest.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "sha256.h"
@@ -97,10 +96,12 @@ void ManifestChecker::ComputeArchiveChecksums() {
   for (auto& [name, sum] : checksums_) {
     const SegmentEntry& e = *manifest_->Find(name);
     const std::string archive = name + std::string(kArchiveSuffix);
-    if (!sum.from_archive || e.state != SegmentState::kArchived || !present.count(archive)) continue;
+    if (!sum.from_archive || e.state != SegmentState::kArchived || !present.count(archive))
+      continue;
     auto raw = env_->NewReadableFile(dir_ / archive);
     std::uint64_t ignored = 0;
-    sum.archive_status = raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
+    sum.archive_status =
+        raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
   }
 }
 
@@ -111,12 +112,12 @@ void ManifestChecker::ComputeContentChecksum(const std::string& name, Checksum* 
   const std::string archive = name + std::string(kArchiveSuffix);
   if (present.count(name)) {  // plain (closed, or archival not finished)
     auto file = env_->NewReadableFile(dir_ / name);
-    sum->status = file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes)
-                            : file.status();
+    sum->status =
+        file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes) : file.status();
   } else if (present.count(archive)) {
     auto file = OpenCompressedFile(env_, dir_ / archive);
-    sum->status = file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes)
-                            : file.status();
+    sum->status =
+        file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes) : file.status();
   } else {
     sum->status = Status::NotFound(name);  // reported as missing
   }
@@ -259,9 +260,10 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     }
     if (sum.content_sha256 != e.sha256) {
       Add(FindingKind::kChecksumMismatch, e.name,
-          "contents (" + std::to_string(sum.content_bytes) + " bytes) do not match the SHA-256 "
-          "the manifest recorded when the segment was closed (" + std::to_string(e.bytes) +
-          " bytes): the file was altered or replaced");
+          "contents (" + std::to_string(sum.content_bytes) +
+              " bytes) do not match the SHA-256 "
+              "the manifest recorded when the segment was closed (" +
+              std::to_string(e.bytes) + " bytes): the file was altered or replaced");
     }
     if (e.state == SegmentState::kArchived && !present.count(e.name) &&
         sum.archive_sha256 != e.archive_sha256) {

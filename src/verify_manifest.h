@@ -32,7 +32,7 @@ class ManifestChecker {
   // Loads the manifest of `dir` and lists its files. `segments` is what the chain check
   // will read (from ListLogSegments). Errors only when the directory cannot be listed.
   static Result<std::unique_ptr<ManifestChecker>> Create(Env* env, const std::filesystem::path& dir,
-                                                          const std::vector<SegmentFile>& segments);
+                                                         const std::vector<SegmentFile>& segments);
   ~ManifestChecker();
 
   // Decides which segments need a whole-file checksum and starts hashing the archive files
@@ -68,11 +68,11 @@ class ManifestChecker {
   };
   struct Checksum {
     // Written on the calling thread (SegmentBytes, Finish).
-    Status status;               // of computing the content checksum
+    Status status;  // of computing the content checksum
     bool content_done = false;
     std::string content_sha256;  // of the (decompressed) segment
     std::uint64_t content_bytes = 0;
-    bool from_archive = false;   // the content is read from NAME.zst (NAME is absent)
+    bool from_archive = false;             // the content is read from NAME.zst (NAME is absent)
     std::unique_ptr<Sha256Stream> stream;  // while SegmentBytes feeds it
     // Written by the thread until Finish() joins it.
     Status archive_status;

@@ -55,14 +55,14 @@ struct Examined {
 // long log is read without allocating (and page-faulting in) fresh memory for every chunk.
 struct Block {
   const SegmentFile* segment = nullptr;
-  std::string data;  // complete lines, each ending in '\n'
+  std::string data;               // complete lines, each ending in '\n'
   std::uint64_t data_offset = 0;  // file offset of data[0]
   std::uint64_t first_line_no = 0;
-  std::size_t skip_bytes = 0;     // leading bytes that precede the range
-  std::size_t end_bytes = 0;      // bytes of data that are part of the range
+  std::size_t skip_bytes = 0;  // leading bytes that precede the range
+  std::size_t end_bytes = 0;   // bytes of data that are part of the range
   std::vector<Examined> lines;
-  std::string strings;            // audit_id and service_id of the lines
-  bool done = false;              // guarded by Pool::mu_
+  std::string strings;  // audit_id and service_id of the lines
+  bool done = false;    // guarded by Pool::mu_
 };
 
 // '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).
@@ -230,7 +230,8 @@ class Pipeline {
     std::uint64_t lines = 0, offset = 0;
     std::string chunk;
     while (offset < *sizes_[i]) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *sizes_[i] - offset));
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *sizes_[i] - offset));
       AUDITLOG_RETURN_IF_ERROR(file->Read(offset, want, &chunk));
       if (chunk.empty()) break;
       lines += CountNewlines(chunk);
@@ -358,7 +359,8 @@ class Pipeline {
           Recycle(std::move(block));
           break;
         }
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(want_max, size - carry_offset));
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(want_max, size - carry_offset));
         status = file->Read(carry_offset, want, &data);
         if (!status.ok()) {
           Recycle(std::move(block));
@@ -381,7 +383,8 @@ class Pipeline {
           Recycle(std::move(block));
           break;
         }
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
         status = file->Read(read_to, want, &chunk_);
         if (!status.ok() || chunk_.empty()) {  // empty: shrank below the snapshot
           Recycle(std::move(block));

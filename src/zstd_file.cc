@@ -144,7 +144,8 @@ Result<CompressResult> CompressFile(Env* env, const fs::path& src, const fs::pat
     }
   }
   ZSTD_freeCCtx(cctx);
-  if (s.ok() && offset != size) s = Status::IOError(src.string() + " changed size while compressing");
+  if (s.ok() && offset != size)
+    s = Status::IOError(src.string() + " changed size while compressing");
   if (s.ok()) s = out->Sync();
   const Status closed = out->Close();
   if (s.ok()) s = closed;

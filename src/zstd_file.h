@@ -29,6 +29,7 @@ Result<CompressResult> CompressFile(Env* env, const std::filesystem::path& src,
 // A ReadableFile over the decompressed contents of a .zst file. Reads are meant to be
 // sequential (each Read at or after the previous one's end); a read further back restarts
 // decompression from the beginning.
-Result<std::unique_ptr<ReadableFile>> OpenCompressedFile(Env* env, const std::filesystem::path& path);
+Result<std::unique_ptr<ReadableFile>> OpenCompressedFile(Env* env,
+                                                         const std::filesystem::path& path);
 
 }  // namespace auditlog::internal

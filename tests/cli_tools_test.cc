@@ -1,9 +1,8 @@
 // End-to-end tests of the auditor commands (query, tail, stats, export, verify ranges):
 // exit codes, JSON outputs parsed back, tail -f across a rotation, terminal safety with
 // hostile content, and verify running while a writer appends.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -57,22 +56,34 @@ class CliToolsTest : public ::testing::Test {
   //  4 gdpr_data_access_request cust-1  5 inference_executed cust-2  6 data_deleted cust-1
   void WriteLog() {
     ASSERT_OK_AND_ASSIGN(auto log, LogBuilder::Open(dir_.path()));
-    ASSERT_OK(log->Add(AuthSuccess{.actor = {.user_id = "alice"}, .path = "/v2"}, TestTime(0)).status());
-    ASSERT_OK(log->Add(AuthFailure{.attempted_user = "mallory", .reason = "bad_password",
+    ASSERT_OK(
+        log->Add(AuthSuccess{.actor = {.user_id = "alice"}, .path = "/v2"}, TestTime(0)).status());
+    ASSERT_OK(log->Add(AuthFailure{.attempted_user = "mallory",
+                                   .reason = "bad_password",
                                    .ip = "203.0.113.7"},
-                       TestTime(1)).status());
-    ASSERT_OK(log->Add(InferenceExecuted{.customer_id = "cust-1", .job_id = "job-1",
-                                         .model_ref = "llama", .tokens_processed = 10},
-                       TestTime(2)).status());
+                       TestTime(1))
+                  .status());
+    ASSERT_OK(log->Add(InferenceExecuted{.customer_id = "cust-1",
+                                         .job_id = "job-1",
+                                         .model_ref = "llama",
+                                         .tokens_processed = 10},
+                       TestTime(2))
+                  .status());
     ASSERT_OK(log->Rotate());
-    ASSERT_OK(log->Add(GdprDataAccessRequest{.customer_id = "cust-1", .requester = "dpo"},
-                       TestTime(3)).status());
-    ASSERT_OK(log->Add(InferenceExecuted{.customer_id = "cust-2", .job_id = "job-2",
-                                         .model_ref = "mistral", .tokens_processed = 5},
-                       TestTime(4)).status());
-    ASSERT_OK(log->Add(DataDeleted{.customer_id = "cust-1", .data_types = {"prompts"},
-                                   .reason = "erasure"},
-                       TestTime(5)).status());
+    ASSERT_OK(
+        log->Add(GdprDataAccessRequest{.customer_id = "cust-1", .requester = "dpo"}, TestTime(3))
+            .status());
+    ASSERT_OK(log->Add(InferenceExecuted{.customer_id = "cust-2",
+                                         .job_id = "job-2",
+                                         .model_ref = "mistral",
+                                         .tokens_processed = 5},
+                       TestTime(4))
+                  .status());
+    ASSERT_OK(
+        log->Add(
+               DataDeleted{.customer_id = "cust-1", .data_types = {"prompts"}, .reason = "erasure"},
+               TestTime(5))
+            .status());
     ASSERT_OK(log->Close());
   }
 
@@ -180,17 +191,24 @@ TEST_F(CliToolsTest, HostileContentNeverReachesTheTerminalRaw) {
   ASSERT_OK_AND_ASSIGN(auto log, LogBuilder::Open(dir_.path()));
   // Through the library: neutralized on write.
   ASSERT_OK(log->Add(AuthFailure{.attempted_user = "eve\x1b[2J\xe2\x80\xae\xff",
-                                 .reason = "bad_password", .ip = "203.0.113.7"},
-                     TestTime(0)).status());
+                                 .reason = "bad_password",
+                                 .ip = "203.0.113.7"},
+                     TestTime(0))
+                .status());
   // Hand-made records the library would never write: JSON escapes that decode to ESC, NUL,
   // C1 CSI and bidi controls; and raw UTF-8 bidi / C1 / line-separator characters.
-  ASSERT_OK(log->AddRawEvent(
-      R"({"event_type":"auth_failure","attempted_user":"x\u001b[31mRED\u0000\u009b2J\u202e","reason":"\u2028"})",
-      TestTime(1), true).status());
+  ASSERT_OK(
+      log->AddRawEvent(
+             R"({"event_type":"auth_failure","attempted_user":"x\u001b[31mRED\u0000\u009b2J\u202e","reason":"\u2028"})",
+             TestTime(1), true)
+          .status());
   ASSERT_OK(log->AddRawEvent("{\"event_type\":\"custom_thing\",\"actor\":{\"user_id\":"
-                             "\"m\xe2\x80\xae" "evil\xc2\x9b" "1m\xe2\x80\xa8\xef\xbb\xbf\"},"
+                             "\"m\xe2\x80\xae"
+                             "evil\xc2\x9b"
+                             "1m\xe2\x80\xa8\xef\xbb\xbf\"},"
                              "\"note_id\":\"\xe2\x81\xa6z\"}",
-                             TestTime(2)).status());
+                             TestTime(2))
+                .status());
   ASSERT_OK(log->Close());
 
   for (const char* format : {"jsonl", "table"}) {
@@ -206,7 +224,9 @@ TEST_F(CliToolsTest, HostileContentNeverReachesTheTerminalRaw) {
       // Still the same JSON values: the escapes decode back to the hostile text.
       const auto lines = Lines(r.out);
       EXPECT_EQ(json::parse(lines[1])["event"]["attempted_user"],
-                std::string("x\x1b[31mRED\0\xc2\x9b" "2J\xe2\x80\xae", 17));
+                std::string("x\x1b[31mRED\0\xc2\x9b"
+                            "2J\xe2\x80\xae",
+                            17));
       EXPECT_EQ(lines[0], AllLogLines()[0]);  // the library's own lines are byte-exact
     } else {
       EXPECT_NE(r.out.find("<U+001B>"), std::string::npos) << r.out;
@@ -214,8 +234,12 @@ TEST_F(CliToolsTest, HostileContentNeverReachesTheTerminalRaw) {
     }
   }
   for (std::vector<std::string> args :
-       {std::vector<std::string>{"tail", Dir(), "--format", "table"}, {"tail", Dir()},
-        {"stats", Dir()}, {"stats", Dir(), "--json"}, {"verify", Dir()}, {"verify", Dir(), "--json"},
+       {std::vector<std::string>{"tail", Dir(), "--format", "table"},
+        {"tail", Dir()},
+        {"stats", Dir()},
+        {"stats", Dir(), "--json"},
+        {"verify", Dir()},
+        {"verify", Dir(), "--json"},
         {"export", Dir(), "--customer", "m\xe2\x80\xae"}}) {
     const CliResult r = Run(args);
     EXPECT_NE(r.exit_code, -1);
@@ -285,12 +309,16 @@ TEST_F(CliToolsTest, StatsJsonCountsTypesCriticalityDaysSanitizedAndRecoveries) 
   ASSERT_OK_AND_ASSIGN(auto log, LogBuilder::Open(dir_.path()));
   ASSERT_OK(log->Add(AuthSuccess{.actor = {.user_id = "alice"}}, TestTime(0)).status());
   ASSERT_OK(log->Add(AuthFailure{.attempted_user = "x\x1b", .reason = "r\x07", .ip = "10.0.0.1"},
-                     TestTime(1)).status());
+                     TestTime(1))
+                .status());
   ASSERT_OK(log->Add(AuthSuccess{.actor = {.user_id = "bob"}}, TestTime(86400)).status());
-  ASSERT_OK(log->Add(LogRecovered{.segment = "0000000001-2026-11-27.audit", .offset = 10,
-                                  .length = 3, .sha256 = std::string(64, 'a'),
+  ASSERT_OK(log->Add(LogRecovered{.segment = "0000000001-2026-11-27.audit",
+                                  .offset = 10,
+                                  .length = 3,
+                                  .sha256 = std::string(64, 'a'),
                                   .quarantine_file = "q"},
-                     TestTime(86401)).status());
+                     TestTime(86401))
+                .status());
   ASSERT_OK(log->Close());
   const CliResult r = Run({"stats", Dir(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -496,8 +524,8 @@ TEST(ConcurrentVerifyTest, VerifyingWhileAppendingGivesNoFalseAlarm) {
         writer_status = (*log)->Rotate();
         if (!writer_status.ok()) return;
       }
-      auto seq = (*log)->Add(AuthSuccess{.actor = {.user_id = "u" + std::to_string(i)}},
-                             TestTime(i));
+      auto seq =
+          (*log)->Add(AuthSuccess{.actor = {.user_id = "u" + std::to_string(i)}}, TestTime(i));
       if (!seq.ok()) {
         writer_status = seq.status();
         return;
@@ -514,8 +542,8 @@ TEST(ConcurrentVerifyTest, VerifyingWhileAppendingGivesNoFalseAlarm) {
     ASSERT_OK(report.status());
     // A line being written may be cut by the snapshot (a "torn tail" in the newest
     // segment); nothing else may be reported.
-    EXPECT_FALSE(report->tampered()) << FindingKindName(report->findings[0].kind) << ": "
-                                      << report->findings[0].reason;
+    EXPECT_FALSE(report->tampered())
+        << FindingKindName(report->findings[0].kind) << ": " << report->findings[0].reason;
     auto last = Verify(dir.path(), {.last_n = 20});
     ASSERT_OK(last.status());
     EXPECT_FALSE(last->tampered());

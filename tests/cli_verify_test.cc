@@ -1,8 +1,7 @@
 // Tests of `auditlog verify` (tools/cmd_verify.cc), run as a separate process: exit codes
 // 0 intact, 1 findings, 2 usage or I/O error, 3 torn tail only; and the --json report.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -41,8 +40,10 @@ class CliVerifyTest : public ::testing::Test {
   }
   void WriteLog(int n, bool clean_close = true) {
     std::vector<Event> events;
-    for (int i = 1; i <= n; ++i) events.push_back(SealVerified{.shard_id = "s" + std::to_string(i)});
-    ASSERT_OK(testing::WriteTestLog(dir_.path(), events, "queen", 1795741062123456, 0, clean_close));
+    for (int i = 1; i <= n; ++i)
+      events.push_back(SealVerified{.shard_id = "s" + std::to_string(i)});
+    ASSERT_OK(
+        testing::WriteTestLog(dir_.path(), events, "queen", 1795741062123456, 0, clean_close));
   }
   std::filesystem::path Segment() const { return testing::SegmentFiles(dir_.path()).at(0); }
 

@@ -35,7 +35,8 @@ class ConcurrencyTest : public ::testing::TestWithParam<ModeCase> {
   }
 
   // Checks that the log holds exactly `expected` (seq -> (producer, n)), in seq order.
-  void ExpectLogHoldsExactly(const std::map<std::uint64_t, std::pair<int, std::int64_t>>& expected) {
+  void ExpectLogHoldsExactly(
+      const std::map<std::uint64_t, std::pair<int, std::int64_t>>& expected) {
     ASSERT_OK_AND_ASSIGN(VerifyReport report, Verify(dir_.path()));
     EXPECT_TRUE(report.intact()) << report.findings[0].reason;
     const auto records = ReadRecords(dir_.path());
@@ -191,7 +192,8 @@ TEST_P(ConcurrencyTest, ShutdownRacingWithProducersKeepsEveryAcceptedEvent) {
 INSTANTIATE_TEST_SUITE_P(
     Modes, ConcurrencyTest,
     ::testing::Values(ModeCase{"immediate", Immediate{}},
-                      ModeCase{"batched", Batched{.size = 1000, .interval = std::chrono::seconds(1)}},
+                      ModeCase{"batched",
+                               Batched{.size = 1000, .interval = std::chrono::seconds(1)}},
                       ModeCase{"hybrid", Hybrid{.batch_size = 100,
                                                 .batch_interval = std::chrono::seconds(1),
                                                 .critical_immediate = true}}),

@@ -37,7 +37,8 @@ constexpr int kAckFd = 3;  // the child's end of the acknowledgement pipe
   if (mode == "immediate") {
     config.flush_mode = Immediate{};
   } else {
-    config.flush_mode = Hybrid{.batch_size = 50, .batch_interval = std::chrono::milliseconds(5),
+    config.flush_mode = Hybrid{.batch_size = 50,
+                               .batch_interval = std::chrono::milliseconds(5),
                                .critical_immediate = true};
   }
   config.overflow = OverflowPolicy::kBlock;
@@ -51,8 +52,10 @@ constexpr int kAckFd = 3;  // the child's end of the acknowledgement pipe
   // measures time spent emitting, not starting up.
   if (write(kAckFd, &last_acked, sizeof last_acked) != sizeof last_acked) _exit(6);
   for (std::uint64_t i = 0;; ++i) {
-    Event e = (i % 10 == 0) ? Event(AuthFailure{.attempted_user = "m\x1b[2J", .reason = "bad",
-                                                .ip = "203.0.113.5", .path = "/login",
+    Event e = (i % 10 == 0) ? Event(AuthFailure{.attempted_user = "m\x1b[2J",
+                                                .reason = "bad",
+                                                .ip = "203.0.113.5",
+                                                .path = "/login",
                                                 .service_id = "crashy"})
                             : Event(TaskCompleted{.task_id = "task", .worker_id = "w"});
     std::uint64_t acked = 0;
@@ -140,8 +143,8 @@ TEST_P(CrashTest, KilledWriterLosesNothingAcknowledgedAndTheLogVerifies) {
 
       auto before = Verify(dir.path());
       ASSERT_OK(before.status());
-      ASSERT_FALSE(before->tampered()) << "round " << round << ": "
-                                       << before->findings.front().reason;
+      ASSERT_FALSE(before->tampered())
+          << "round " << round << ": " << before->findings.front().reason;
       if (before->torn_tail()) {
         ++torn_tails;
         ++torn_in_this_log;
@@ -156,8 +159,8 @@ TEST_P(CrashTest, KilledWriterLosesNothingAcknowledgedAndTheLogVerifies) {
         ASSERT_OK(logger->Shutdown());
       }
       ASSERT_OK_AND_ASSIGN(VerifyReport after, Verify(dir.path()));
-      ASSERT_TRUE(after.intact()) << "round " << round << ": " << after.findings.front().file
-                                  << ":" << after.findings.front().line << " "
+      ASSERT_TRUE(after.intact()) << "round " << round << ": " << after.findings.front().file << ":"
+                                  << after.findings.front().line << " "
                                   << after.findings.front().reason;
       // Seqs are contiguous from 1 (Verify checks it) up to last_seq, so every acknowledged
       // seq is in the log.

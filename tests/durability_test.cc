@@ -89,12 +89,13 @@ TEST_P(PowerLossTest, EveryAcknowledgedEventSurvives) {
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, PowerLossTest,
-    ::testing::Values(
-        ModeCase{"immediate", Immediate{}},
-        ModeCase{"batched", Batched{.size = 8, .interval = milliseconds(2)}},
-        ModeCase{"batched_large", Batched{.size = 100000, .interval = std::chrono::hours(1)}},
-        ModeCase{"hybrid", Hybrid{.batch_size = 8, .batch_interval = milliseconds(2),
-                                  .critical_immediate = true}}),
+    ::testing::Values(ModeCase{"immediate", Immediate{}},
+                      ModeCase{"batched", Batched{.size = 8, .interval = milliseconds(2)}},
+                      ModeCase{"batched_large",
+                               Batched{.size = 100000, .interval = std::chrono::hours(1)}},
+                      ModeCase{"hybrid", Hybrid{.batch_size = 8,
+                                                .batch_interval = milliseconds(2),
+                                                .critical_immediate = true}}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // The test above would pass vacuously if DropUnsyncedData dropped nothing: here events that

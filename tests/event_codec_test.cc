@@ -82,187 +82,262 @@ std::vector<Case> AllBuiltinCases() {
   const std::string r = kResourceJson;
   std::vector<Case> cases;
   // -- Authentication --
-  cases.push_back({AuthSuccess{.actor = FullActor(), .method = AuthMethod::kApiKey,
-                               .path = "/v2/tasks", .service_id = "queen"},
+  cases.push_back({AuthSuccess{.actor = FullActor(),
+                               .method = AuthMethod::kApiKey,
+                               .path = "/v2/tasks",
+                               .service_id = "queen"},
                    R"({"event_type":"auth_success","actor":)" + a +
                        R"(,"method":"api_key","path":"/v2/tasks","service_id":"queen"})"});
-  cases.push_back({AuthFailure{.attempted_user = "mallory", .reason = "bad_password",
-                               .ip = "203.0.113.7", .path = "/v2/tasks", .service_id = "queen"},
+  cases.push_back({AuthFailure{.attempted_user = "mallory",
+                               .reason = "bad_password",
+                               .ip = "203.0.113.7",
+                               .path = "/v2/tasks",
+                               .service_id = "queen"},
                    R"({"event_type":"auth_failure","attempted_user":"mallory",)"
                    R"("reason":"bad_password","ip":"203.0.113.7","path":"/v2/tasks",)"
                    R"("service_id":"queen"})"});
-  cases.push_back({TokenCreated{.actor = FullActor(), .token_fingerprint = "a3f2c1",
-                                .scope = {"read", "write"}, .expires_at = kTime},
+  cases.push_back({TokenCreated{.actor = FullActor(),
+                                .token_fingerprint = "a3f2c1",
+                                .scope = {"read", "write"},
+                                .expires_at = kTime},
                    R"({"event_type":"token_created","actor":)" + a +
                        R"(,"token_fingerprint":"a3f2c1","scope":["read","write"],"expires_at":)" +
                        kTimeJson + "}"});
-  cases.push_back({TokenRevoked{.actor = FullActor(), .token_fingerprint = "a3f2c1",
-                                .reason = "compromised"},
-                   R"({"event_type":"token_revoked","actor":)" + a +
-                       R"(,"token_fingerprint":"a3f2c1","reason":"compromised"})"});
+  cases.push_back(
+      {TokenRevoked{.actor = FullActor(), .token_fingerprint = "a3f2c1", .reason = "compromised"},
+       R"({"event_type":"token_revoked","actor":)" + a +
+           R"(,"token_fingerprint":"a3f2c1","reason":"compromised"})"});
   // -- Authorization --
-  cases.push_back({AuthorizationGranted{.actor = FullActor(), .resource = FullResource(),
-                                        .action = "delete"},
-                   R"({"event_type":"authorization_granted","actor":)" + a + R"(,"resource":)" +
-                       r + R"(,"action":"delete"})"});
-  cases.push_back({AuthorizationDenied{.actor = FullActor(), .resource = FullResource(),
-                                       .action = "delete", .reason = "not_owner"},
-                   R"({"event_type":"authorization_denied","actor":)" + a + R"(,"resource":)" +
-                       r + R"(,"action":"delete","reason":"not_owner"})"});
-  cases.push_back({PermissionChanged{.actor = FullActor(), .subject = "bob",
+  cases.push_back(
+      {AuthorizationGranted{.actor = FullActor(), .resource = FullResource(), .action = "delete"},
+       R"({"event_type":"authorization_granted","actor":)" + a + R"(,"resource":)" + r +
+           R"(,"action":"delete"})"});
+  cases.push_back({AuthorizationDenied{.actor = FullActor(),
+                                       .resource = FullResource(),
+                                       .action = "delete",
+                                       .reason = "not_owner"},
+                   R"({"event_type":"authorization_denied","actor":)" + a + R"(,"resource":)" + r +
+                       R"(,"action":"delete","reason":"not_owner"})"});
+  cases.push_back({PermissionChanged{.actor = FullActor(),
+                                     .subject = "bob",
                                      .old_permissions = {"read"},
                                      .new_permissions = {"read", "admin"}},
                    R"({"event_type":"permission_changed","actor":)" + a +
                        R"(,"subject":"bob","old_permissions":["read"],)"
                        R"("new_permissions":["read","admin"]})"});
   // -- Resource operations --
-  cases.push_back({PoolCreated{.actor = FullActor(), .pool_id = "pool-7", .model_ref = "llama-3",
-                               .node_id = "node-1", .replicas = 2,
+  cases.push_back({PoolCreated{.actor = FullActor(),
+                               .pool_id = "pool-7",
+                               .model_ref = "llama-3",
+                               .node_id = "node-1",
+                               .replicas = 2,
                                .gpu_devices = {0, 1, 4294967295u}},
                    R"({"event_type":"pool_created","actor":)" + a +
                        R"(,"pool_id":"pool-7","model_ref":"llama-3","node_id":"node-1",)"
                        R"("replicas":2,"gpu_devices":[0,1,4294967295]})"});
-  cases.push_back({PoolDeleted{.actor = FullActor(), .pool_id = "pool-7", .model_ref = "llama-3",
-                               .node_id = "node-1", .reason = "idle", .replicas_terminated = 3},
+  cases.push_back({PoolDeleted{.actor = FullActor(),
+                               .pool_id = "pool-7",
+                               .model_ref = "llama-3",
+                               .node_id = "node-1",
+                               .reason = "idle",
+                               .replicas_terminated = 3},
                    R"({"event_type":"pool_deleted","actor":)" + a +
                        R"(,"pool_id":"pool-7","model_ref":"llama-3","node_id":"node-1",)"
                        R"("reason":"idle","replicas_terminated":3})"});
-  cases.push_back(
-      {PoolModified{.actor = FullActor(), .pool_id = "pool-7",
-                    .changes = Object{{"replicas", Object{{"old", 2}, {"new", 4}}},
-                                      {"model_ref", Object{{"old", "a"}, {"new", "b"}}},
-                                      {"paused", true},
-                                      {"tags", StringList{"x", "y"}}}},
-       R"({"event_type":"pool_modified","actor":)" + a +
-           R"(,"pool_id":"pool-7","changes":{"replicas":{"old":2,"new":4},)"
-           R"("model_ref":{"old":"a","new":"b"},"paused":true,"tags":["x","y"]}})"});
-  cases.push_back({NodeRegistered{.actor = FullActor(), .node_id = "node-1", .gpu_count = 8,
+  cases.push_back({PoolModified{.actor = FullActor(),
+                                .pool_id = "pool-7",
+                                .changes = Object{{"replicas", Object{{"old", 2}, {"new", 4}}},
+                                                  {"model_ref", Object{{"old", "a"}, {"new", "b"}}},
+                                                  {"paused", true},
+                                                  {"tags", StringList{"x", "y"}}}},
+                   R"({"event_type":"pool_modified","actor":)" + a +
+                       R"(,"pool_id":"pool-7","changes":{"replicas":{"old":2,"new":4},)"
+                       R"("model_ref":{"old":"a","new":"b"},"paused":true,"tags":["x","y"]}})"});
+  cases.push_back({NodeRegistered{.actor = FullActor(),
+                                  .node_id = "node-1",
+                                  .gpu_count = 8,
                                   .total_vram_gb = 18446744073709551615ull,
                                   .capabilities = {"cuda", "fp8"}},
                    R"({"event_type":"node_registered","actor":)" + a +
                        R"(,"node_id":"node-1","gpu_count":8,)"
                        R"("total_vram_gb":18446744073709551615,"capabilities":["cuda","fp8"]})"});
-  cases.push_back({NodeDeregistered{.actor = FullActor(), .node_id = "node-1",
-                                    .reason = "maintenance", .pools_affected = {"p1", "p2"}},
-                   R"({"event_type":"node_deregistered","actor":)" + a +
-                       R"(,"node_id":"node-1","reason":"maintenance","pools_affected":["p1","p2"]})"});
-  cases.push_back({TaskSubmitted{.actor = FullActor(), .task_id = "t-1", .model_ref = "llama-3",
-                                 .prompt_length = 1234, .prompt_hash = "ab12", .max_tokens = 512},
+  cases.push_back(
+      {NodeDeregistered{.actor = FullActor(),
+                        .node_id = "node-1",
+                        .reason = "maintenance",
+                        .pools_affected = {"p1", "p2"}},
+       R"({"event_type":"node_deregistered","actor":)" + a +
+           R"(,"node_id":"node-1","reason":"maintenance","pools_affected":["p1","p2"]})"});
+  cases.push_back({TaskSubmitted{.actor = FullActor(),
+                                 .task_id = "t-1",
+                                 .model_ref = "llama-3",
+                                 .prompt_length = 1234,
+                                 .prompt_hash = "ab12",
+                                 .max_tokens = 512},
                    R"({"event_type":"task_submitted","actor":)" + a +
                        R"(,"task_id":"t-1","model_ref":"llama-3","prompt_length":1234,)"
                        R"("prompt_hash":"ab12","max_tokens":512})"});
-  cases.push_back({TaskCompleted{.task_id = "t-1", .worker_id = "w-1", .tokens_generated = 99,
-                                 .duration_ms = 1500, .result = AuditResult::Success()},
+  cases.push_back({TaskCompleted{.task_id = "t-1",
+                                 .worker_id = "w-1",
+                                 .tokens_generated = 99,
+                                 .duration_ms = 1500,
+                                 .result = AuditResult::Success()},
                    R"({"event_type":"task_completed","task_id":"t-1","worker_id":"w-1",)"
                    R"("tokens_generated":99,"duration_ms":1500,"result":"success"})"});
-  cases.push_back({TaskCanceled{.actor = FullActor(), .task_id = "t-1", .reason = "user"},
-                   R"({"event_type":"task_canceled","actor":)" + a +
-                       R"(,"task_id":"t-1","reason":"user"})"});
+  cases.push_back(
+      {TaskCanceled{.actor = FullActor(), .task_id = "t-1", .reason = "user"},
+       R"({"event_type":"task_canceled","actor":)" + a + R"(,"task_id":"t-1","reason":"user"})"});
   // -- VRAM --
-  cases.push_back({VramSealed{.shard_id = "s-1", .gpu_device = 3, .vram_bytes = 1ull << 40,
-                              .digest = "d1", .worker_id = "w-1"},
+  cases.push_back({VramSealed{.shard_id = "s-1",
+                              .gpu_device = 3,
+                              .vram_bytes = 1ull << 40,
+                              .digest = "d1",
+                              .worker_id = "w-1"},
                    R"({"event_type":"vram_sealed","shard_id":"s-1","gpu_device":3,)"
                    R"("vram_bytes":1099511627776,"digest":"d1","worker_id":"w-1"})"});
   cases.push_back({SealVerified{.shard_id = "s-1", .worker_id = "w-1"},
                    R"({"event_type":"seal_verified","shard_id":"s-1","worker_id":"w-1"})"});
-  cases.push_back({SealVerificationFailed{.shard_id = "s-1", .reason = "digest_mismatch",
-                                          .expected_digest = "e1", .actual_digest = "a1",
-                                          .worker_id = "w-1", .severity = "critical"},
+  cases.push_back({SealVerificationFailed{.shard_id = "s-1",
+                                          .reason = "digest_mismatch",
+                                          .expected_digest = "e1",
+                                          .actual_digest = "a1",
+                                          .worker_id = "w-1",
+                                          .severity = "critical"},
                    R"({"event_type":"seal_verification_failed","shard_id":"s-1",)"
                    R"("reason":"digest_mismatch","expected_digest":"e1","actual_digest":"a1",)"
                    R"("worker_id":"w-1","severity":"critical"})"});
-  cases.push_back({VramAllocated{.requested_bytes = 1, .allocated_bytes = 2, .available_bytes = 3,
-                                 .used_bytes = 4, .gpu_device = 5, .worker_id = "w-1"},
+  cases.push_back({VramAllocated{.requested_bytes = 1,
+                                 .allocated_bytes = 2,
+                                 .available_bytes = 3,
+                                 .used_bytes = 4,
+                                 .gpu_device = 5,
+                                 .worker_id = "w-1"},
                    R"({"event_type":"vram_allocated","requested_bytes":1,"allocated_bytes":2,)"
                    R"("available_bytes":3,"used_bytes":4,"gpu_device":5,"worker_id":"w-1"})"});
-  cases.push_back({VramAllocationFailed{.requested_bytes = 10, .available_bytes = 5,
-                                        .reason = "oom", .gpu_device = 1, .worker_id = "w-1"},
+  cases.push_back({VramAllocationFailed{.requested_bytes = 10,
+                                        .available_bytes = 5,
+                                        .reason = "oom",
+                                        .gpu_device = 1,
+                                        .worker_id = "w-1"},
                    R"({"event_type":"vram_allocation_failed","requested_bytes":10,)"
                    R"("available_bytes":5,"reason":"oom","gpu_device":1,"worker_id":"w-1"})"});
-  cases.push_back({VramDeallocated{.shard_id = "s-1", .freed_bytes = 7, .remaining_used = 8,
-                                   .gpu_device = 0, .worker_id = "w-1"},
+  cases.push_back({VramDeallocated{.shard_id = "s-1",
+                                   .freed_bytes = 7,
+                                   .remaining_used = 8,
+                                   .gpu_device = 0,
+                                   .worker_id = "w-1"},
                    R"({"event_type":"vram_deallocated","shard_id":"s-1","freed_bytes":7,)"
                    R"("remaining_used":8,"gpu_device":0,"worker_id":"w-1"})"});
   // -- Security incidents --
-  cases.push_back({RateLimitExceeded{.ip = "10.0.0.1", .endpoint = "/v2/tasks", .limit = 100,
-                                     .actual = 150, .window_seconds = 60},
+  cases.push_back({RateLimitExceeded{.ip = "10.0.0.1",
+                                     .endpoint = "/v2/tasks",
+                                     .limit = 100,
+                                     .actual = 150,
+                                     .window_seconds = 60},
                    R"({"event_type":"rate_limit_exceeded","ip":"10.0.0.1",)"
                    R"("endpoint":"/v2/tasks","limit":100,"actual":150,"window_seconds":60})"});
-  cases.push_back({PathTraversalAttempt{.actor = FullActor(), .attempted_path = "../../etc/passwd",
-                                        .endpoint = "/v2/files"},
-                   R"({"event_type":"path_traversal_attempt","actor":)" + a +
-                       R"(,"attempted_path":"../../etc/passwd","endpoint":"/v2/files"})"});
-  cases.push_back({InvalidTokenUsed{.ip = "10.0.0.1", .token_prefix = "abc123",
-                                    .endpoint = "/v2/tasks"},
-                   R"({"event_type":"invalid_token_used","ip":"10.0.0.1",)"
-                   R"("token_prefix":"abc123","endpoint":"/v2/tasks"})"});
-  cases.push_back({PolicyViolation{.policy = "no_root", .violation = "ran_as_root",
-                                   .details = "uid 0", .severity = "high", .worker_id = "w-1",
+  cases.push_back(
+      {PathTraversalAttempt{
+           .actor = FullActor(), .attempted_path = "../../etc/passwd", .endpoint = "/v2/files"},
+       R"({"event_type":"path_traversal_attempt","actor":)" + a +
+           R"(,"attempted_path":"../../etc/passwd","endpoint":"/v2/files"})"});
+  cases.push_back(
+      {InvalidTokenUsed{.ip = "10.0.0.1", .token_prefix = "abc123", .endpoint = "/v2/tasks"},
+       R"({"event_type":"invalid_token_used","ip":"10.0.0.1",)"
+       R"("token_prefix":"abc123","endpoint":"/v2/tasks"})"});
+  cases.push_back({PolicyViolation{.policy = "no_root",
+                                   .violation = "ran_as_root",
+                                   .details = "uid 0",
+                                   .severity = "high",
+                                   .worker_id = "w-1",
                                    .action_taken = "killed"},
                    R"({"event_type":"policy_violation","policy":"no_root",)"
                    R"("violation":"ran_as_root","details":"uid 0","severity":"high",)"
                    R"("worker_id":"w-1","action_taken":"killed"})"});
-  cases.push_back({SuspiciousActivity{.actor = FullActor(), .activity_type = "scan",
-                                      .details = "many 404s", .risk_score = 100},
+  cases.push_back({SuspiciousActivity{.actor = FullActor(),
+                                      .activity_type = "scan",
+                                      .details = "many 404s",
+                                      .risk_score = 100},
                    R"({"event_type":"suspicious_activity","actor":)" + a +
                        R"(,"activity_type":"scan","details":"many 404s","risk_score":100})"});
-  cases.push_back({IntegrityViolation{.resource_type = "model", .resource_id = "m-1",
-                                      .expected_hash = "e", .actual_hash = "f",
-                                      .severity = "critical", .action_taken = "quarantined",
+  cases.push_back({IntegrityViolation{.resource_type = "model",
+                                      .resource_id = "m-1",
+                                      .expected_hash = "e",
+                                      .actual_hash = "f",
+                                      .severity = "critical",
+                                      .action_taken = "quarantined",
                                       .worker_id = "w-1"},
                    R"({"event_type":"integrity_violation","resource_type":"model",)"
                    R"("resource_id":"m-1","expected_hash":"e","actual_hash":"f",)"
                    R"("severity":"critical","action_taken":"quarantined","worker_id":"w-1"})"});
-  cases.push_back({MalformedModelRejected{.model_ref = "m-1", .validation_error = "bad header",
-                                          .severity = "high", .action_taken = "rejected",
+  cases.push_back({MalformedModelRejected{.model_ref = "m-1",
+                                          .validation_error = "bad header",
+                                          .severity = "high",
+                                          .action_taken = "rejected",
                                           .worker_id = "w-1"},
                    R"({"event_type":"malformed_model_rejected","model_ref":"m-1",)"
                    R"("validation_error":"bad header","severity":"high",)"
                    R"("action_taken":"rejected","worker_id":"w-1"})"});
-  cases.push_back({ResourceLimitViolation{.resource_type = "vram", .limit_type = "max_bytes",
-                                          .limit_value = 100, .actual_value = 200,
-                                          .severity = "medium", .action_taken = "throttled",
+  cases.push_back({ResourceLimitViolation{.resource_type = "vram",
+                                          .limit_type = "max_bytes",
+                                          .limit_value = 100,
+                                          .actual_value = 200,
+                                          .severity = "medium",
+                                          .action_taken = "throttled",
                                           .worker_id = "w-1"},
                    R"({"event_type":"resource_limit_violation","resource_type":"vram",)"
                    R"("limit_type":"max_bytes","limit_value":100,"actual_value":200,)"
                    R"("severity":"medium","action_taken":"throttled","worker_id":"w-1"})"});
   // -- Data access --
-  cases.push_back({InferenceExecuted{.customer_id = "c-1", .job_id = "j-1", .model_ref = "llama-3",
-                                     .tokens_processed = 42, .provider_id = "p-1",
+  cases.push_back({InferenceExecuted{.customer_id = "c-1",
+                                     .job_id = "j-1",
+                                     .model_ref = "llama-3",
+                                     .tokens_processed = 42,
+                                     .provider_id = "p-1",
                                      .result = AuditResult::Failure("timeout")},
                    R"({"event_type":"inference_executed","customer_id":"c-1","job_id":"j-1",)"
                    R"("model_ref":"llama-3","tokens_processed":42,"provider_id":"p-1",)"
                    R"("result":{"failure":{"reason":"timeout"}}})"});
-  cases.push_back({ModelAccessed{.customer_id = "c-1", .model_ref = "llama-3",
-                                 .access_type = "read", .provider_id = "p-1"},
+  cases.push_back({ModelAccessed{.customer_id = "c-1",
+                                 .model_ref = "llama-3",
+                                 .access_type = "read",
+                                 .provider_id = "p-1"},
                    R"({"event_type":"model_accessed","customer_id":"c-1",)"
                    R"("model_ref":"llama-3","access_type":"read","provider_id":"p-1"})"});
-  cases.push_back({DataDeleted{.customer_id = "c-1", .data_types = {"prompts", "outputs"},
-                               .reason = "gdpr"},
-                   R"({"event_type":"data_deleted","customer_id":"c-1",)"
-                   R"("data_types":["prompts","outputs"],"reason":"gdpr"})"});
+  cases.push_back(
+      {DataDeleted{.customer_id = "c-1", .data_types = {"prompts", "outputs"}, .reason = "gdpr"},
+       R"({"event_type":"data_deleted","customer_id":"c-1",)"
+       R"("data_types":["prompts","outputs"],"reason":"gdpr"})"});
   // -- Compliance --
-  cases.push_back({GdprDataAccessRequest{.customer_id = "c-1", .requester = "dpo",
-                                         .scope = {"all"}},
-                   R"({"event_type":"gdpr_data_access_request","customer_id":"c-1",)"
-                   R"("requester":"dpo","scope":["all"]})"});
-  cases.push_back({GdprDataExport{.customer_id = "c-1", .data_types = {"prompts"},
-                                  .export_format = "json", .file_hash = "ff"},
+  cases.push_back(
+      {GdprDataAccessRequest{.customer_id = "c-1", .requester = "dpo", .scope = {"all"}},
+       R"({"event_type":"gdpr_data_access_request","customer_id":"c-1",)"
+       R"("requester":"dpo","scope":["all"]})"});
+  cases.push_back({GdprDataExport{.customer_id = "c-1",
+                                  .data_types = {"prompts"},
+                                  .export_format = "json",
+                                  .file_hash = "ff"},
                    R"({"event_type":"gdpr_data_export","customer_id":"c-1",)"
                    R"("data_types":["prompts"],"export_format":"json","file_hash":"ff"})"});
-  cases.push_back({GdprRightToErasure{.customer_id = "c-1", .completed_at = kTime,
+  cases.push_back({GdprRightToErasure{.customer_id = "c-1",
+                                      .completed_at = kTime,
                                       .data_types_deleted = {"prompts", "outputs"}},
                    R"({"event_type":"gdpr_right_to_erasure","customer_id":"c-1",)"
-                   R"("completed_at":)" + std::string(kTimeJson) +
-                       R"(,"data_types_deleted":["prompts","outputs"]})"});
+                   R"("completed_at":)" +
+                       std::string(kTimeJson) + R"(,"data_types_deleted":["prompts","outputs"]})"});
   return cases;
 }
 
-const std::set<std::string> kCriticalTypes = {
-    "auth_failure",         "token_revoked",          "policy_violation",
-    "seal_verification_failed", "path_traversal_attempt", "invalid_token_used",
-    "suspicious_activity",  "integrity_violation",    "malformed_model_rejected",
-    "resource_limit_violation"};
+const std::set<std::string> kCriticalTypes = {"auth_failure",
+                                              "token_revoked",
+                                              "policy_violation",
+                                              "seal_verification_failed",
+                                              "path_traversal_attempt",
+                                              "invalid_token_used",
+                                              "suspicious_activity",
+                                              "integrity_violation",
+                                              "malformed_model_rejected",
+                                              "resource_limit_violation"};
 
 // ---- every built-in type ---------------------------------------------------------------
 
@@ -361,17 +436,16 @@ TEST_F(EventCodecTest, AbsentOptionalsAreOmittedNotNull) {
   EXPECT_EQ(Encode(AuthFailure{.reason = "bad_password", .ip = "203.0.113.7"}),
             R"("event":{"event_type":"auth_failure","reason":"bad_password",)"
             R"("ip":"203.0.113.7","path":"","service_id":""})");
-  EXPECT_EQ(Encode(TokenRevoked{.actor = {.user_id = "alice"}, .token_fingerprint = "f",
-                                .reason = "r"}),
-            R"("event":{"event_type":"token_revoked","actor":{"user_id":"alice",)"
-            R"("auth_method":"internal"},"token_fingerprint":"f","reason":"r"})");
+  EXPECT_EQ(
+      Encode(TokenRevoked{.actor = {.user_id = "alice"}, .token_fingerprint = "f", .reason = "r"}),
+      R"("event":{"event_type":"token_revoked","actor":{"user_id":"alice",)"
+      R"("auth_method":"internal"},"token_fingerprint":"f","reason":"r"})");
   EXPECT_EQ(Encode(TokenCreated{.actor = {.user_id = "a"}, .token_fingerprint = "f"}),
             R"("event":{"event_type":"token_created","actor":{"user_id":"a",)"
             R"("auth_method":"internal"},"token_fingerprint":"f","scope":[]})");
-  EXPECT_EQ(Encode(AuthorizationGranted{
-                .actor = {.user_id = "a"},
-                .resource = {.resource_type = "pool", .resource_id = "p"},
-                .action = "read"}),
+  EXPECT_EQ(Encode(AuthorizationGranted{.actor = {.user_id = "a"},
+                                        .resource = {.resource_type = "pool", .resource_id = "p"},
+                                        .action = "read"}),
             R"("event":{"event_type":"authorization_granted","actor":{"user_id":"a",)"
             R"("auth_method":"internal"},"resource":{"resource_type":"pool",)"
             R"("resource_id":"p"},"action":"read"})");
@@ -397,9 +471,10 @@ TEST_F(EventCodecTest, AuditResultHasTheThreeSeedShapes) {
             R"({"failure":{"reason":"disk full"}})");
   EXPECT_EQ(result_json(AuditResult::PartialSuccess("3 of 4")),
             R"({"partial_success":{"details":"3 of 4"}})");
-  EXPECT_THAT(Encode(InferenceExecuted{.customer_id = "c", .job_id = "j",
-                                       .result = AuditResult::PartialSuccess("half")}),
-              HasSubstr(R"("result":{"partial_success":{"details":"half"}}})"));
+  EXPECT_THAT(
+      Encode(InferenceExecuted{
+          .customer_id = "c", .job_id = "j", .result = AuditResult::PartialSuccess("half")}),
+      HasSubstr(R"("result":{"partial_success":{"details":"half"}}})"));
 }
 
 TEST_F(EventCodecTest, AuthMethodsHaveTheirSeedNames) {
@@ -440,9 +515,9 @@ TEST_F(EventCodecTest, IpAddressesAreWrittenInCanonicalForm) {
 
 TEST_F(EventCodecTest, TimesAreRfc3339UtcWithMicroseconds) {
   auto time_json = [&](Time t) {
-    return Parse(Encode(GdprRightToErasure{.customer_id = "c", .completed_at = t}))["event"]
-                    ["completed_at"]
-                        .get<std::string>();
+    return Parse(Encode(
+        GdprRightToErasure{.customer_id = "c", .completed_at = t}))["event"]["completed_at"]
+        .get<std::string>();
   };
   using std::chrono::microseconds;
   using std::chrono::nanoseconds;
@@ -456,25 +531,25 @@ TEST_F(EventCodecTest, TimesAreRfc3339UtcWithMicroseconds) {
 }
 
 TEST_F(EventCodecTest, Uint32ListsAndLargeIntegersAreExact) {
-  const nlohmann::json j = Parse(Encode(PoolCreated{.actor = {.user_id = "u"}, .pool_id = "p",
-                                                    .gpu_devices = {}}));
+  const nlohmann::json j =
+      Parse(Encode(PoolCreated{.actor = {.user_id = "u"}, .pool_id = "p", .gpu_devices = {}}));
   EXPECT_TRUE(j["event"]["gpu_devices"].is_array());
   EXPECT_TRUE(j["event"]["gpu_devices"].empty());
-  const nlohmann::json k = Parse(Encode(TaskSubmitted{.actor = {.user_id = "u"}, .task_id = "t",
-                                                      .prompt_length = 18446744073709551615ull}));
+  const nlohmann::json k = Parse(Encode(TaskSubmitted{
+      .actor = {.user_id = "u"}, .task_id = "t", .prompt_length = 18446744073709551615ull}));
   EXPECT_EQ(k["event"]["prompt_length"].get<std::uint64_t>(), 18446744073709551615ull);
 }
 
 TEST_F(EventCodecTest, PoolModifiedChangesKeepTheirNestedShape) {
-  const std::string body = Encode(PoolModified{
-      .actor = {.user_id = "u"},
-      .pool_id = "p",
-      .changes = Object{{"limits", Object{{"vram", Object{{"old", -1}, {"new", 8}}}}},
-                        {"empty", Object{}}}});
+  const std::string body = Encode(
+      PoolModified{.actor = {.user_id = "u"},
+                   .pool_id = "p",
+                   .changes = Object{{"limits", Object{{"vram", Object{{"old", -1}, {"new", 8}}}}},
+                                     {"empty", Object{}}}});
   EXPECT_THAT(body, HasSubstr(R"("changes":{"limits":{"vram":{"old":-1,"new":8}},"empty":{}}})"));
-  EXPECT_THAT(Encode(PoolModified{.actor = {.user_id = "u"}, .pool_id = "p",
-                                  .changes = StringList{"a"}}),
-              HasSubstr(R"("changes":["a"]})"));
+  EXPECT_THAT(
+      Encode(PoolModified{.actor = {.user_id = "u"}, .pool_id = "p", .changes = StringList{"a"}}),
+      HasSubstr(R"("changes":["a"]})"));
 }
 
 // ---- custom events ---------------------------------------------------------------------
@@ -488,10 +563,9 @@ TEST_F(EventCodecTest, CustomEventEncodesEveryValueKindInOrder) {
                            {"approvers", StringList{"alice", "bob"}},
                            {"meta", Object{{"region", "eu"}, {"inner", Object{{"x", 1}}}}}},
                 .criticality = Criticality::kRoutine};
-  EXPECT_EQ(Encode(e),
-            R"("event":{"event_type":"invoice_approved","invoice_id":"INV-7",)"
-            R"("amount_cents":129900,"negative":-9223372036854775808,"paid":false,)"
-            R"("approvers":["alice","bob"],"meta":{"region":"eu","inner":{"x":1}}})");
+  EXPECT_EQ(Encode(e), R"("event":{"event_type":"invoice_approved","invoice_id":"INV-7",)"
+                       R"("amount_cents":129900,"negative":-9223372036854775808,"paid":false,)"
+                       R"("approvers":["alice","bob"],"meta":{"region":"eu","inner":{"x":1}}})");
   EXPECT_FALSE(last_.critical);
   EXPECT_EQ(EventTypeName(e), "invoice_approved");
   EXPECT_EQ(EventCategory(e), Category::kCustom);
@@ -513,9 +587,16 @@ TEST_F(EventCodecTest, CustomEventCriticalityIsTheCallers) {
 }
 
 TEST_F(EventCodecTest, CustomEventTypeNamesMustBeSnakeCaseAndNotBuiltin) {
-  const std::string bad_names[] = {"",          "Invoice",       "invoiceApproved", "1invoice",
-                                   "_invoice",  "invoice-paid",  "invoice paid",    "invoice.paid",
-                                   "\xc3\xa9t\xc3\xa9", std::string(65, 'a')};
+  const std::string bad_names[] = {"",
+                                   "Invoice",
+                                   "invoiceApproved",
+                                   "1invoice",
+                                   "_invoice",
+                                   "invoice-paid",
+                                   "invoice paid",
+                                   "invoice.paid",
+                                   "\xc3\xa9t\xc3\xa9",
+                                   std::string(65, 'a')};
   for (const std::string& name : bad_names) {
     SCOPED_TRACE(name);
     const std::string msg = EncodeError(CustomEvent{.event_type = name});
@@ -534,7 +615,8 @@ TEST_F(EventCodecTest, CustomEventTypeNamesMustBeSnakeCaseAndNotBuiltin) {
 
 TEST_F(EventCodecTest, CustomEventMemberNamesAreValidated) {
   // Invalid name, at top level and nested; the message names the position, not the name.
-  std::string msg = EncodeError(CustomEvent{.event_type = "x", .fields = {{"ok", 1}, {"Bad Name", 2}}});
+  std::string msg =
+      EncodeError(CustomEvent{.event_type = "x", .fields = {{"ok", 1}, {"Bad Name", 2}}});
   EXPECT_THAT(msg, HasSubstr("x.<member 1>"));
   EXPECT_THAT(msg, Not(HasSubstr("Bad Name")));
   msg = EncodeError(CustomEvent{.event_type = "x", .fields = {{"outer", Object{{"1st", 1}}}}});
@@ -560,11 +642,12 @@ TEST_F(EventCodecTest, CustomEventMemberNamesAreValidated) {
 // ---- programming errors ----------------------------------------------------------------
 
 TEST_F(EventCodecTest, MalformedIpIsRejectedNamingTheFieldWithoutEchoingIt) {
-  const std::string bad[] = {"not-an-ip",       "256.1.1.1",        "1.2.3",
-                             "1.2.3.4.5",       "01.2.3.4",         "1.2.3.4 ",
-                             "::1::2",          "fe80::1%eth0",     "2001:db8::g",
-                             std::string("1.2.3.4\0evil", 12), "1.2.3.4\n",
-                             std::string(100, '1')};
+  const std::string bad[] = {"not-an-ip",   "256.1.1.1",
+                             "1.2.3",       "1.2.3.4.5",
+                             "01.2.3.4",    "1.2.3.4 ",
+                             "::1::2",      "fe80::1%eth0",
+                             "2001:db8::g", std::string("1.2.3.4\0evil", 12),
+                             "1.2.3.4\n",   std::string(100, '1')};
   for (const std::string& ip : bad) {
     SCOPED_TRACE(::testing::PrintToString(ip));
     std::string msg = EncodeError(AuthFailure{.reason = "r", .ip = ip});
@@ -577,13 +660,14 @@ TEST_F(EventCodecTest, MalformedIpIsRejectedNamingTheFieldWithoutEchoingIt) {
 }
 
 TEST_F(EventCodecTest, EmptyRequiredFieldsAreRejectedNamingTheField) {
-  EXPECT_EQ(EncodeError(AuthFailure{.ip = "1.2.3.4"}), "auth_failure.reason: is required but empty");
+  EXPECT_EQ(EncodeError(AuthFailure{.ip = "1.2.3.4"}),
+            "auth_failure.reason: is required but empty");
   EXPECT_EQ(EncodeError(AuthFailure{.reason = "r"}), "auth_failure.ip: is required but empty");
   EXPECT_EQ(EncodeError(AuthSuccess{}), "auth_success.actor.user_id: is required but empty");
-  EXPECT_EQ(EncodeError(AuthorizationGranted{.actor = {.user_id = "u"},
-                                             .resource = {.resource_type = "pool"},
-                                             .action = "read"}),
-            "authorization_granted.resource.resource_id: is required but empty");
+  EXPECT_EQ(
+      EncodeError(AuthorizationGranted{
+          .actor = {.user_id = "u"}, .resource = {.resource_type = "pool"}, .action = "read"}),
+      "authorization_granted.resource.resource_id: is required but empty");
   EXPECT_EQ(EncodeError(TokenCreated{.actor = {.user_id = "u"}}),
             "token_created.token_fingerprint: is required but empty");
   EXPECT_EQ(EncodeError(GdprDataAccessRequest{.customer_id = "c"}),
@@ -595,14 +679,15 @@ TEST_F(EventCodecTest, EmptyRequiredFieldsAreRejectedNamingTheField) {
 }
 
 TEST_F(EventCodecTest, RiskScoreAbove100IsRejected) {
-  EXPECT_OK(EncodeEvent(SuspiciousActivity{.actor = {.user_id = "u"}, .activity_type = "a",
-                                           .risk_score = 100},
-                        {}, &last_));
-  EXPECT_OK(EncodeEvent(SuspiciousActivity{.actor = {.user_id = "u"}, .activity_type = "a",
-                                           .risk_score = 0},
-                        {}, &last_));
+  EXPECT_OK(EncodeEvent(
+      SuspiciousActivity{.actor = {.user_id = "u"}, .activity_type = "a", .risk_score = 100}, {},
+      &last_));
+  EXPECT_OK(EncodeEvent(
+      SuspiciousActivity{.actor = {.user_id = "u"}, .activity_type = "a", .risk_score = 0}, {},
+      &last_));
   for (int score : {101, 200, 255}) {
-    EXPECT_EQ(EncodeError(SuspiciousActivity{.actor = {.user_id = "u"}, .activity_type = "a",
+    EXPECT_EQ(EncodeError(SuspiciousActivity{.actor = {.user_id = "u"},
+                                             .activity_type = "a",
                                              .risk_score = static_cast<std::uint8_t>(score)}),
               "suspicious_activity.risk_score: must be between 0 and 100");
   }

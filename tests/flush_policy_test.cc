@@ -63,8 +63,8 @@ TEST(FlushPolicyTest, BatchedSyncsAtSizeOrWhenTheOldestReachesTheInterval) {
 }
 
 TEST(FlushPolicyTest, HybridSyncsACriticalEventAtOnce) {
-  FlushPolicy p(Hybrid{.batch_size = 100, .batch_interval = std::chrono::seconds(1),
-                       .critical_immediate = true});
+  FlushPolicy p(Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::seconds(1), .critical_immediate = true});
   const std::int64_t t0 = 7 * kSecond;
   EXPECT_FALSE(p.ShouldSync(U(5, t0), t0));
   EXPECT_TRUE(p.ShouldSync(U(5, t0, true), t0));
@@ -74,8 +74,8 @@ TEST(FlushPolicyTest, HybridSyncsACriticalEventAtOnce) {
 }
 
 TEST(FlushPolicyTest, HybridWithoutCriticalImmediateIsBatched) {
-  FlushPolicy p(Hybrid{.batch_size = 100, .batch_interval = std::chrono::seconds(1),
-                       .critical_immediate = false});
+  FlushPolicy p(Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::seconds(1), .critical_immediate = false});
   EXPECT_FALSE(p.ShouldSync(U(5, 0, true), 10));
   EXPECT_EQ(p.Deadline(U(5, 0, true)), kSecond);
 }
@@ -120,9 +120,7 @@ class EngineFlushTest : public ::testing::Test {
     Settle();
     fault_.ResetCounters();
   }
-  void Settle() {
-    ASSERT_TRUE(LoggerTestPeer::WaitWriterIdle(*logger_, std::chrono::seconds(20)));
-  }
+  void Settle() { ASSERT_TRUE(LoggerTestPeer::WaitWriterIdle(*logger_, std::chrono::seconds(20))); }
   std::uint64_t Emit(bool critical = false) {
     auto seq = logger_->Emit(NumberedEvent(0, n_++, critical));
     EXPECT_OK(seq.status());
@@ -236,8 +234,8 @@ TEST_F(EngineFlushTest, BatchedSizeTriggersAnFsync) {
 }
 
 TEST_F(EngineFlushTest, HybridCriticalEventMakesEveryEarlierEventDurable) {
-  Open(Hybrid{.batch_size = 100, .batch_interval = std::chrono::hours(1),
-              .critical_immediate = true});
+  Open(Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::hours(1), .critical_immediate = true});
   const std::uint64_t durable_before = Durable();
   for (int i = 0; i < 5; ++i) Emit();
   Settle();
@@ -260,8 +258,8 @@ TEST_F(EngineFlushTest, HybridCriticalEventMakesEveryEarlierEventDurable) {
 }
 
 TEST_F(EngineFlushTest, HybridCriticalEventInsideABatchSyncsThatBatch) {
-  Open(Hybrid{.batch_size = 100, .batch_interval = std::chrono::hours(1),
-              .critical_immediate = true});
+  Open(Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::hours(1), .critical_immediate = true});
   fault_.HoldAppends();
   Emit();
   ASSERT_TRUE(fault_.WaitForHeldAppend(std::chrono::seconds(20)));
@@ -279,8 +277,8 @@ TEST_F(EngineFlushTest, HybridCriticalEventInsideABatchSyncsThatBatch) {
 }
 
 TEST_F(EngineFlushTest, HybridWithoutCriticalImmediateBatchesCriticalEventsToo) {
-  Open(Hybrid{.batch_size = 100, .batch_interval = std::chrono::seconds(1),
-              .critical_immediate = false});
+  Open(Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::seconds(1), .critical_immediate = false});
   const std::uint64_t critical = Emit(true);
   Settle();
   EXPECT_EQ(fault_.sync_count(), 0);

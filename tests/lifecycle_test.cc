@@ -31,7 +31,9 @@ constexpr std::int64_t kDay = 86400LL * 1000000;
 // 2026-11-27T23:59:58Z
 constexpr std::int64_t kJustBeforeMidnight = 1795823998LL * 1000000;
 
-Event Task(int i) { return TaskCompleted{.task_id = "task-" + std::to_string(i), .worker_id = "w"}; }
+Event Task(int i) {
+  return TaskCompleted{.task_id = "task-" + std::to_string(i), .worker_id = "w"};
+}
 
 // Polls `pred` for up to 5 s of real time.
 template <typename Pred>
@@ -46,8 +48,8 @@ bool Eventually(Pred pred) {
 std::string Describe(const VerifyReport& r) {
   std::string s;
   for (const Finding& f : r.findings) {
-    s += std::string(FindingKindName(f.kind)) + " " + f.file + ":" + std::to_string(f.line) +
-         " " + f.reason + "\n";
+    s += std::string(FindingKindName(f.kind)) + " " + f.file + ":" + std::to_string(f.line) + " " +
+         f.reason + "\n";
   }
   return s;
 }
@@ -124,8 +126,8 @@ TEST_F(LifecycleTest, RetentionRunsWhenTheLoggerOpensAndRecordsWhatItDid) {
   }
   clock.Advance(std::chrono::hours(24 * 100));
   Config config = MakeConfig(&clock);
-  config.retention = RetentionPolicy{.min_retention_days = 2555, .archive_after_days = 90,
-                                     .delete_after_days = 2555};
+  config.retention = RetentionPolicy{
+      .min_retention_days = 2555, .archive_after_days = 90, .delete_after_days = 2555};
   {
     ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
     ASSERT_OK(logger->Flush());
@@ -160,13 +162,13 @@ TEST_F(LifecycleTest, FullDiskSuspendsWritesFailsClosedAndRecordsTheResumption) 
   ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   ASSERT_OK(logger->EmitDurable(Task(0)));
   const auto size_before = fs::file_size(SegmentFiles(dir_.path()).back());
-  env.free_ = 1 << 20;  // 1 MiB left
+  env.free_ = 1 << 20;                        // 1 MiB left
   ASSERT_OK(logger->Emit(Task(1)).status());  // accepted before the writer noticed
   ASSERT_TRUE(Eventually([&] { return logger->GetStats().writes_failing; }));
   auto refused = logger->Emit(Task(2));
   EXPECT_EQ(refused.status().code(), StatusCode::kDiskSpaceLow);
   EXPECT_EQ(fs::file_size(SegmentFiles(dir_.path()).back()), size_before);  // nothing started
-  env.free_ = 1ull << 40;  // space is back
+  env.free_ = 1ull << 40;                                                   // space is back
   ASSERT_TRUE(Eventually([&] { return !logger->GetStats().writes_failing; }));
   ASSERT_OK(logger->EmitDurable(Task(3)));
   ASSERT_OK(logger->Shutdown());
@@ -190,7 +192,9 @@ struct FaultCase {
   int nth;
 };
 void PrintTo(const FaultCase& c, std::ostream* os) {
-  *os << (c.fault == Fault::kSync ? "Sync" : c.fault == Fault::kSyncDir ? "SyncDir" : "Rename")
+  *os << (c.fault == Fault::kSync      ? "Sync"
+          : c.fault == Fault::kSyncDir ? "SyncDir"
+                                       : "Rename")
       << " #" << c.nth << " fails";
 }
 
@@ -217,9 +221,15 @@ TEST_P(RotationFaultTest, PowerLossAfterAFailedStepLosesNothingSyncedAndVerifies
     synced_last_seq = w->next_seq() - 1;
     const Status injected = Status::IOError("injected failure");
     switch (GetParam().fault) {
-      case Fault::kSync: fault.FailSync(GetParam().nth, injected); break;
-      case Fault::kSyncDir: fault.FailSyncDir(GetParam().nth, injected); break;
-      case Fault::kRename: fault.FailRename(GetParam().nth, injected); break;
+      case Fault::kSync:
+        fault.FailSync(GetParam().nth, injected);
+        break;
+      case Fault::kSyncDir:
+        fault.FailSyncDir(GetParam().nth, injected);
+        break;
+      case Fault::kRename:
+        fault.FailRename(GetParam().nth, injected);
+        break;
     }
     // Rotation: fsync, close, checksum file (temp, fsync, rename, dir fsync), new segment,
     // dir fsync, manifest (temp, fsync, rename, dir fsync). One of those steps fails.

@@ -52,7 +52,8 @@ class LoggerTest : public ::testing::Test {
 };
 
 TEST_F(LoggerTest, AssignsConsecutiveSeqsInEveryModeAndTheLogVerifies) {
-  for (const FlushMode& mode : {FlushMode(Immediate{}), FlushMode(Batched{}), FlushMode(Hybrid{})}) {
+  for (const FlushMode& mode :
+       {FlushMode(Immediate{}), FlushMode(Batched{}), FlushMode(Hybrid{})}) {
     ScratchDir dir;
     Config config = MakeConfig();
     config.mode = LocalMode{dir.path()};
@@ -79,8 +80,8 @@ TEST_F(LoggerTest, AssignsConsecutiveSeqsInEveryModeAndTheLogVerifies) {
 TEST_F(LoggerTest, AFailedEmitConsumesNoSeq) {
   auto logger = OpenLogger(MakeConfig());
   ASSERT_OK_AND_ASSIGN(std::uint64_t first, logger->Emit(NumberedEvent(0, 1)));
-  auto bad = logger->Emit(AuthFailure{.attempted_user = "u", .reason = "r", .ip = "999.1.1.1",
-                                      .path = "/", .service_id = "svc"});
+  auto bad = logger->Emit(AuthFailure{
+      .attempted_user = "u", .reason = "r", .ip = "999.1.1.1", .path = "/", .service_id = "svc"});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("auth_failure.ip"), std::string::npos);
   ASSERT_OK_AND_ASSIGN(std::uint64_t second, logger->Emit(NumberedEvent(0, 2)));
@@ -368,8 +369,12 @@ TEST_F(LoggerTest, StatsCountCriticalEventsAndNeutralizedFields) {
   Config config = MakeConfig();
   config.flush_mode = Immediate{};
   auto logger = OpenLogger(config);
-  ASSERT_OK(logger->Emit(AuthFailure{.attempted_user = "mal\x1b[2Jlory", .reason = "bad\npw",
-                                     .ip = "203.0.113.7", .path = "/", .service_id = "svc"})
+  ASSERT_OK(logger
+                ->Emit(AuthFailure{.attempted_user = "mal\x1b[2Jlory",
+                                   .reason = "bad\npw",
+                                   .ip = "203.0.113.7",
+                                   .path = "/",
+                                   .service_id = "svc"})
                 .status());
   ASSERT_OK(logger->EmitDurable(NumberedEvent(0, 1)));
   const Stats s = logger->GetStats();
@@ -391,8 +396,8 @@ TEST_F(LoggerTest, StatsCountCriticalEventsAndNeutralizedFields) {
 // Every sample line of the exposition format: name{labels} value.
 TEST_F(LoggerTest, MetricsTextIsPrometheusExpositionFormat) {
   Config config = MakeConfig();
-  config.flush_mode = Hybrid{.batch_size = 100, .batch_interval = std::chrono::seconds(1),
-                             .critical_immediate = true};
+  config.flush_mode = Hybrid{
+      .batch_size = 100, .batch_interval = std::chrono::seconds(1), .critical_immediate = true};
   auto logger = OpenLogger(config);
   for (int i = 0; i < 3; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i, i == 2)).status());
   ASSERT_OK(logger->Flush());

@@ -147,8 +147,9 @@ TEST_F(QueryTest, WalksSegmentsInOrderAndSkipsThoseBeforeTheRange) {
   EXPECT_EQ(Seqs({}), all);
   EXPECT_EQ(cursor_stats_.skipped, 0u);
 
-  EXPECT_EQ(Seqs({.start_time = MicrosToTime(TestTime(25)), .end_time = MicrosToTime(TestTime(26))}),
-            (Seq{26, 27}));
+  EXPECT_EQ(
+      Seqs({.start_time = MicrosToTime(TestTime(25)), .end_time = MicrosToTime(TestTime(26))}),
+      (Seq{26, 27}));
   // Segments 1 and 2 (seq 1-20) end before the range; segment 4 starts after it.
   EXPECT_EQ(cursor_stats_.skipped, 3u);
   EXPECT_EQ(cursor_stats_.scanned, 10u);
@@ -200,8 +201,8 @@ TEST_F(QueryTest, IgnoresATornLastLine) {
 
 TEST_F(QueryTest, RejectsBadQueriesAndMissingLogs) {
   WriteSmallLog();
-  auto backwards = QueryCursor::Open(
-      dir_.path(), {.start_time = MicrosToTime(TestTime(5)), .end_time = MicrosToTime(TestTime(1))});
+  auto backwards = QueryCursor::Open(dir_.path(), {.start_time = MicrosToTime(TestTime(5)),
+                                                   .end_time = MicrosToTime(TestTime(1))});
   EXPECT_EQ(backwards.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(QueryCursor::Open(dir_.path(), {.limit = 0}).status().code(),
             StatusCode::kInvalidArgument);
@@ -234,10 +235,10 @@ TEST(ParseTimeTest, AcceptsRfc3339AndDates) {
 }
 
 TEST(ParseTimeTest, RejectsEverythingElse) {
-  for (const char* bad : {"", "yesterday", "2026-11-27T00:00:00", "2026-02-30", "2026-13-01",
-                          "2026-11-27T25:00:00Z", "2026-11-27T00:00:00.Z", "2026-11-27T00:00Z",
-                          "2026-11-27T00:00:00+0200", "2026-11-27Z", "2026-11-27T00:00:00Zjunk",
-                          "20261127"}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-11-27T00:00:00", "2026-02-30", "2026-13-01", "2026-11-27T25:00:00Z",
+        "2026-11-27T00:00:00.Z", "2026-11-27T00:00Z", "2026-11-27T00:00:00+0200", "2026-11-27Z",
+        "2026-11-27T00:00:00Zjunk", "20261127"}) {
     auto t = ParseTime(bad);
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << bad;
     if (!t.ok() && bad[0] != '\0') {

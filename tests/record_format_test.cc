@@ -86,7 +86,8 @@ TEST_F(RecordFormatTest, FrameRecordWritesTheDocumentedMembersInOrder) {
       R"({"v":1,"seq":1,"audit_id":"queen-1","timestamp":"2026-11-27T00:57:42.123456Z",)"
       R"("service_id":"queen","critical":false,)"
       R"("event":{"event_type":"seal_verified","shard_id":"s-1","worker_id":"w-1"},)"
-      R"("prev_hash":")" + kZeros + "\"";
+      R"("prev_hash":")" +
+      kZeros + "\"";
   EXPECT_EQ(line, covered + R"(,"hash":")" + testing::OpenSslSha256Hex(covered) + "\"}");
 }
 
@@ -97,9 +98,9 @@ TEST_F(RecordFormatTest, CriticalAndSanitizedMembersAreFramed) {
   const nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"v", "seq", "audit_id", "timestamp", "service_id",
-                                            "critical", "event", "sanitized", "prev_hash",
-                                            "hash"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"v", "seq", "audit_id", "timestamp", "service_id", "critical",
+                                      "event", "sanitized", "prev_hash", "hash"}));
   EXPECT_EQ(j["critical"], true);
   EXPECT_EQ(j["audit_id"], "svc.a-b_c-7");
   EXPECT_EQ(j["service_id"], "svc.a-b_c");
@@ -128,8 +129,8 @@ TEST_F(RecordFormatTest, WrittenLogFollowsEveryChainRuleAcrossSegmentsAndRestart
   events.push_back(AuthFailure{.attempted_user = "x\n", .reason = "r", .ip = "::1"});
   // Two writer sessions (a restart), the first rotating every 3 records.
   ASSERT_OK(testing::WriteTestLog(dir_.path(), events, "queen", kTs, 3));
-  ASSERT_OK(testing::WriteTestLog(dir_.path(), {SealVerified{.shard_id = "after-restart"}},
-                                  "queen", kTs + 60000000));
+  ASSERT_OK(testing::WriteTestLog(dir_.path(), {SealVerified{.shard_id = "after-restart"}}, "queen",
+                                  kTs + 60000000));
   std::vector<std::string> lines;
   std::vector<std::string> names;
   for (const auto& seg : testing::SegmentFiles(dir_.path())) {
@@ -173,8 +174,8 @@ TEST_F(RecordFormatTest, WrittenLogFollowsEveryChainRuleAcrossSegmentsAndRestart
 // ---- the parser ------------------------------------------------------------------------
 
 TEST_F(RecordFormatTest, ParserReadsEveryMemberOfAValidLine) {
-  const std::string body = Body(AuthFailure{.attempted_user = "m\x1b", .reason = "r",
-                                            .ip = "1.2.3.4"});
+  const std::string body =
+      Body(AuthFailure{.attempted_user = "m\x1b", .reason = "r", .ip = "1.2.3.4"});
   const std::string line = Line(42, body, std::string(64, 'b'), kTs, "queen", true);
   ASSERT_OK(Parse(line));
   EXPECT_EQ(view_.seq, 42u);
@@ -204,21 +205,21 @@ TEST_F(RecordFormatTest, ParserReportsAHashMismatchWithoutFailing) {
 
 TEST_F(RecordFormatTest, RawViewsAreNotFooledByLookalikeMembersInsideTheEvent) {
   // A custom event may use any snake_case member name, including the envelope's.
-  const std::string body = Body(CustomEvent{
-      .event_type = "x",
-      .fields = {{"event", Object{{"sanitized", "a"}}},
-                 {"sanitized", StringList{"]", "[{"}},
-                 {"prev_hash", kZeros},
-                 {"s", "\x1b"}}});
+  const std::string body = Body(CustomEvent{.event_type = "x",
+                                            .fields = {{"event", Object{{"sanitized", "a"}}},
+                                                       {"sanitized", StringList{"]", "[{"}},
+                                                       {"prev_hash", kZeros},
+                                                       {"s", "\x1b"}}});
   const std::string line = Line(1, body);
   ASSERT_OK(Parse(line));
   EXPECT_EQ(view_.event_json,
             R"({"event_type":"x","event":{"sanitized":"a"},"sanitized":["]","[{"],)"
-            R"("prev_hash":")" + kZeros + R"(","s":"<U+001B>"})");
+            R"("prev_hash":")" +
+                kZeros + R"(","s":"<U+001B>"})");
   EXPECT_EQ(view_.sanitized_json, R"([{"field":"s","neutralized":1}])");
   // Without a top-level "sanitized", the lookalike inside the event is not taken for it.
-  const std::string clean = Line(
-      1, Body(CustomEvent{.event_type = "x", .fields = {{"sanitized", StringList{"a"}}}}));
+  const std::string clean =
+      Line(1, Body(CustomEvent{.event_type = "x", .fields = {{"sanitized", StringList{"a"}}}}));
   ASSERT_OK(Parse(clean));
   EXPECT_EQ(view_.event_json, R"({"event_type":"x","sanitized":["a"]})");
   EXPECT_EQ(view_.sanitized_json, "");
@@ -229,9 +230,9 @@ TEST_F(RecordFormatTest, ParserRejectsDuplicateMembersAtAnyDepth) {
   ExpectRejected(Edit(line, R"("seq":1,)", R"("seq":1,"seq":1,)"), "duplicated or out of order");
   ExpectRejected(Edit(line, R"("critical":false,)", R"("critical":false,"critical":false,)"),
                  "duplicated or out of order");
-  ExpectRejected(Edit(line, R"("method":"bearer_token")",
-                      R"("method":"bearer_token","method":"api_key")"),
-                 "duplicate member \"method\"");
+  ExpectRejected(
+      Edit(line, R"("method":"bearer_token")", R"("method":"bearer_token","method":"api_key")"),
+      "duplicate member \"method\"");
   ExpectRejected(Edit(line, R"("user_id":)", R"("user_id":"x","user_id":)"),
                  "duplicate member \"user_id\"");
   ExpectRejected(Edit(line, R"("event_type":"auth_success")",
@@ -273,13 +274,12 @@ TEST_F(RecordFormatTest, ParserRejectsRawControlAndInvisibleCharacters) {
     ExpectRejected(Edit(line, R"("shard_id":"s")", "\"shard_id\":\"s" + c + "\""),
                    "raw control character");
   }
-  const std::string invisible[] = {"\xc2\x80", "\xc2\x85", "\xc2\x9f", "\xd8\x9c",
+  const std::string invisible[] = {"\xc2\x80",     "\xc2\x85",     "\xc2\x9f",     "\xd8\x9c",
                                    "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xa8", "\xe2\x80\xa9",
                                    "\xe2\x80\xaa", "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa9",
                                    "\xef\xbb\xbf"};
   for (const std::string& c : invisible) {
-    ExpectRejected(Edit(line, R"("shard_id":"s")", "\"shard_id\":\"s" + c + "\""),
-                   "raw C1, bidi");
+    ExpectRejected(Edit(line, R"("shard_id":"s")", "\"shard_id\":\"s" + c + "\""), "raw C1, bidi");
   }
   // Neighbours of the forbidden ranges are ordinary text.
   for (const std::string ok : {"\xc2\xa0", "\xe2\x80\x8d", "\xe2\x80\xaf", "\xe2\x81\xa5",
@@ -290,8 +290,8 @@ TEST_F(RecordFormatTest, ParserRejectsRawControlAndInvisibleCharacters) {
 
 TEST_F(RecordFormatTest, ParserRejectsInvalidUtf8AndInvalidJson) {
   const std::string line = Line(1, Body(SealVerified{.shard_id = "s"}));
-  for (const std::string bad : {"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
-                                "\xe2\x82"}) {
+  for (const std::string bad :
+       {"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\xe2\x82"}) {
     ExpectRejected(Edit(line, R"("shard_id":"s")", "\"shard_id\":\"s" + bad + "\""),
                    "not valid JSON");
   }
@@ -320,27 +320,30 @@ TEST_F(RecordFormatTest, ParserChecksTheTypeOfEveryEnvelopeMember) {
   ExpectRejected(Edit(line, R"("service_id":"queen")", R"("service_id":null)"), "\"service_id\"");
   ExpectRejected(Edit(line, R"("critical":false)", R"("critical":"false")"), "\"critical\"");
   ExpectRejected(Edit(line, R"("critical":false)", R"("critical":0)"), "\"critical\"");
-  ExpectRejected(Edit(line, R"("event":{"event_type":"seal_verified",)", R"("event":["seal_verified",)"),
-                 "not valid JSON");
-  ExpectRejected(Edit(line, R"("event":{"event_type":"seal_verified","shard_id":"s","worker_id":""})",
-                      R"("event":"seal_verified")"),
-                 "\"event\" is not an object");
+  ExpectRejected(
+      Edit(line, R"("event":{"event_type":"seal_verified",)", R"("event":["seal_verified",)"),
+      "not valid JSON");
+  ExpectRejected(
+      Edit(line, R"("event":{"event_type":"seal_verified","shard_id":"s","worker_id":""})",
+           R"("event":"seal_verified")"),
+      "\"event\" is not an object");
   ExpectRejected(Edit(line, R"({"event_type":"seal_verified","shard_id":"s",)",
                       R"({"shard_id":"s","event_type":"seal_verified",)"),
                  "does not start with a string \"event_type\"");
   ExpectRejected(Edit(line, R"("event_type":"seal_verified")", R"("event_type":7)"),
                  "does not start with a string \"event_type\"");
-  ExpectRejected(Edit(line, R"("event":{"event_type":"seal_verified","shard_id":"s","worker_id":""})",
-                      R"("event":{})"),
-                 "does not start with a string \"event_type\"");
+  ExpectRejected(
+      Edit(line, R"("event":{"event_type":"seal_verified","shard_id":"s","worker_id":""})",
+           R"("event":{})"),
+      "does not start with a string \"event_type\"");
   ExpectRejected(Edit(line, R"("worker_id":""},)", R"("worker_id":""},"sanitized":{},)"),
                  "\"sanitized\" is not an array");
 }
 
 TEST_F(RecordFormatTest, ParserRejectsHashesThatAreNot64LowercaseHexDigits) {
   const std::string line = Line(1, Body(SealVerified{.shard_id = "s"}));
-  const std::string bad_prev[] = {std::string(64, 'A'), std::string(63, '0'),
-                                  std::string(65, '0'), std::string(63, '0') + "g", ""};
+  const std::string bad_prev[] = {std::string(64, 'A'), std::string(63, '0'), std::string(65, '0'),
+                                  std::string(63, '0') + "g", ""};
   for (const std::string& p : bad_prev) {
     ExpectRejected(Edit(line, "\"prev_hash\":\"" + kZeros + "\"", "\"prev_hash\":\"" + p + "\""),
                    "\"prev_hash\" is not 64 lowercase hex digits");
@@ -358,16 +361,23 @@ TEST_F(RecordFormatTest, ParserRejectsHashesThatAreNot64LowercaseHexDigits) {
 
 TEST_F(RecordFormatTest, ParserRejectsMalformedTimestamps) {
   const std::string line = Line(1, Body(SealVerified{.shard_id = "s"}));
-  const std::string bad[] = {
-      "2026-11-27T00:57:42Z",          "2026-11-27T00:57:42.123Z",
-      "2026-11-27T00:57:42.123456789Z", "2026-11-27T00:57:42.123456+00:00",
-      "2026-11-27 00:57:42.123456Z",   "2026-11-27t00:57:42.123456Z",
-      "2026-11-27T00:57:42.123456z",   "2026-02-30T00:00:00.000000Z",
-      "2026-13-01T00:00:00.000000Z",   "2026-00-01T00:00:00.000000Z",
-      "2026-11-00T00:00:00.000000Z",   "2026-11-27T24:00:00.000000Z",
-      "2026-11-27T00:60:00.000000Z",   "2026-11-27T00:00:60.000000Z",
-      "2026-11-27T00:57:4x.123456Z",   "+2026-11-27T00:57:42.12345Z",
-      ""};
+  const std::string bad[] = {"2026-11-27T00:57:42Z",
+                             "2026-11-27T00:57:42.123Z",
+                             "2026-11-27T00:57:42.123456789Z",
+                             "2026-11-27T00:57:42.123456+00:00",
+                             "2026-11-27 00:57:42.123456Z",
+                             "2026-11-27t00:57:42.123456Z",
+                             "2026-11-27T00:57:42.123456z",
+                             "2026-02-30T00:00:00.000000Z",
+                             "2026-13-01T00:00:00.000000Z",
+                             "2026-00-01T00:00:00.000000Z",
+                             "2026-11-00T00:00:00.000000Z",
+                             "2026-11-27T24:00:00.000000Z",
+                             "2026-11-27T00:60:00.000000Z",
+                             "2026-11-27T00:00:60.000000Z",
+                             "2026-11-27T00:57:4x.123456Z",
+                             "+2026-11-27T00:57:42.12345Z",
+                             ""};
   for (const std::string& ts : bad) {
     SCOPED_TRACE(ts);
     EXPECT_FALSE(ParseRecordTimestamp(ts).has_value());
@@ -376,8 +386,12 @@ TEST_F(RecordFormatTest, ParserRejectsMalformedTimestamps) {
 }
 
 TEST(RecordTimestampTest, FormatAndParseRoundTrip) {
-  const std::int64_t cases[] = {0, 1, kTs, 951782400000000 /* 2000-02-29 */,
-                                4102444799999999 /* 2099-12-31T23:59:59.999999Z */, -1};
+  const std::int64_t cases[] = {0,
+                                1,
+                                kTs,
+                                951782400000000 /* 2000-02-29 */,
+                                4102444799999999 /* 2099-12-31T23:59:59.999999Z */,
+                                -1};
   for (std::int64_t micros : cases) {
     const std::string s = FormatTimestamp(micros);
     EXPECT_EQ(s.size(), 27u);
@@ -393,11 +407,16 @@ TEST(SegmentFileNameTest, NamesAreIndexDateAndSuffix) {
   EXPECT_EQ(SegmentFileName(4294967296, 0), "4294967296-1970-01-01.audit");
   EXPECT_EQ(ParseSegmentFileName("0000000001-2026-11-27.audit"), 1u);
   EXPECT_EQ(ParseSegmentFileName("0000000042-1999-01-31.audit"), 42u);
-  const std::string bad[] = {"1-2026-11-27.audit",           "0000000001-2026-11-27.log",
-                             "0000000001-2026-11-27.audit.zst", "0000000001_2026-11-27.audit",
-                             "000000000a-2026-11-27.audit",  "0000000001-2026-1-127.audit",
-                             "0000000001-2026-11-27.Audit",  "manifest.json",
-                             "0000000001-2026-11-27.torn-0", ".audit"};
+  const std::string bad[] = {"1-2026-11-27.audit",
+                             "0000000001-2026-11-27.log",
+                             "0000000001-2026-11-27.audit.zst",
+                             "0000000001_2026-11-27.audit",
+                             "000000000a-2026-11-27.audit",
+                             "0000000001-2026-1-127.audit",
+                             "0000000001-2026-11-27.Audit",
+                             "manifest.json",
+                             "0000000001-2026-11-27.torn-0",
+                             ".audit"};
   for (const std::string& name : bad) EXPECT_FALSE(ParseSegmentFileName(name)) << name;
   // Fixed-width indexes sort by name in log order.
   EXPECT_LT(SegmentFileName(9, kTs), SegmentFileName(10, 0));
@@ -439,13 +458,15 @@ TEST(FormatDocTest, WorkedExampleIsWhatTheWriterProducesAndVerifies) {
   ASSERT_EQ(doc_lines.size(), 2u) << "docs/FORMAT.md lost its worked example";
   // The same two records, framed by the code.
   const std::int64_t t1 = 1795741062123456, t2 = 1795741062124001;
-  const std::string first =
-      Line(1, Body(AuthFailure{.attempted_user = "mallory\x1b[2J", .reason = "bad_password",
-                               .ip = "203.0.113.7", .path = "/v2/tasks", .service_id = "queen"}),
-           kZeros, t1, "queen", true);
-  const std::string second =
-      Line(2, Body(SealVerified{.shard_id = "shard-7", .worker_id = "w-1"}),
-           first.substr(first.size() - 66, 64), t2, "queen", false);
+  const std::string first = Line(1,
+                                 Body(AuthFailure{.attempted_user = "mallory\x1b[2J",
+                                                  .reason = "bad_password",
+                                                  .ip = "203.0.113.7",
+                                                  .path = "/v2/tasks",
+                                                  .service_id = "queen"}),
+                                 kZeros, t1, "queen", true);
+  const std::string second = Line(2, Body(SealVerified{.shard_id = "shard-7", .worker_id = "w-1"}),
+                                  first.substr(first.size() - 66, 64), t2, "queen", false);
   EXPECT_EQ(doc_lines[0], first);
   EXPECT_EQ(doc_lines[1], second);
   // And the hashes the text states.

@@ -21,13 +21,17 @@ bool ForbiddenAt(std::string_view s, std::size_t i) {
     return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
   };
   switch (at(0)) {
-    case 0xC2: return at(1) >= 0x80 && at(1) <= 0x9F;
-    case 0xD8: return at(1) == 0x9C;
+    case 0xC2:
+      return at(1) >= 0x80 && at(1) <= 0x9F;
+    case 0xD8:
+      return at(1) == 0x9C;
     case 0xE2:
       if (at(1) == 0x80) return at(2) == 0x8E || at(2) == 0x8F || (at(2) >= 0xA8 && at(2) <= 0xAE);
       return at(1) == 0x81 && at(2) >= 0xA6 && at(2) <= 0xA9;
-    case 0xEF: return at(1) == 0xBB && at(2) == 0xBF;
-    default: return false;
+    case 0xEF:
+      return at(1) == 0xBB && at(2) == 0xBF;
+    default:
+      return false;
   }
 }
 
@@ -37,7 +41,8 @@ std::string ReferenceScan(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const auto b = static_cast<unsigned char>(line[i]);
     if (b < 0x20 || b == 0x7F) return "raw control character in line";
-    if (b >= 0xC2 && ForbiddenAt(line, i)) return "raw C1, bidi, line-separator or BOM code point in line";
+    if (b >= 0xC2 && ForbiddenAt(line, i))
+      return "raw C1, bidi, line-separator or BOM code point in line";
     if (in_string) {
       if (b == '\\') {
         ++i;
@@ -132,12 +137,35 @@ TEST(RecordParserScanTest, EveryInsertionAtEveryPositionMatchesTheReference) {
     RecordView r;
     ASSERT_TRUE(parser.Parse(base, &r).ok());
   }
-  const std::vector<std::string> inserts = {
-      " ",        "\x01",         "\x1F",         "\x7F",         "\"",           "\\",
-      "\\\"",     "\\\\",         "\t",           "\xC2\x85",     "\xC2\xA0",     "\xC2\x9F",
-      "\xD8\x9C", "\xD8\x9D",     "\xE2\x80\x8E", "\xE2\x80\xAE", "\xE2\x80\x8B", "\xE2\x81\xA6",
-      "\xE2\x81\xAA", "\xEF\xBB\xBF", "\xEF\xBF\xBD", "\xC3\xA9",   "\x80",         "\xFF",
-      "\xC2",     "\xE2\x80",     "a",            "{",            "]"};
+  const std::vector<std::string> inserts = {" ",
+                                            "\x01",
+                                            "\x1F",
+                                            "\x7F",
+                                            "\"",
+                                            "\\",
+                                            "\\\"",
+                                            "\\\\",
+                                            "\t",
+                                            "\xC2\x85",
+                                            "\xC2\xA0",
+                                            "\xC2\x9F",
+                                            "\xD8\x9C",
+                                            "\xD8\x9D",
+                                            "\xE2\x80\x8E",
+                                            "\xE2\x80\xAE",
+                                            "\xE2\x80\x8B",
+                                            "\xE2\x81\xA6",
+                                            "\xE2\x81\xAA",
+                                            "\xEF\xBB\xBF",
+                                            "\xEF\xBF\xBD",
+                                            "\xC3\xA9",
+                                            "\x80",
+                                            "\xFF",
+                                            "\xC2",
+                                            "\xE2\x80",
+                                            "a",
+                                            "{",
+                                            "]"};
   for (std::size_t pos = 0; pos <= base.size(); ++pos) {
     for (const std::string& ins : inserts) {
       std::string line = base;
@@ -172,9 +200,29 @@ TEST(RecordParserScanTest, RandomLinesMatchTheReference) {
   RecordParser parser;
   Tally tally;
   std::mt19937 rng(12345);
-  const std::vector<std::string> tokens = {
-      "\"", "\"", "\"", " ", " ", "a", "bc", "{", "}", "[", "]", ":", ",", "\\", "\\\"",
-      "\x01", "\x7F", "\xC2\x85", "\xC3\xA9", "\xE2\x80\xAE", "\xE2\x80\x8B", "\xEF\xBB\xBF", "1"};
+  const std::vector<std::string> tokens = {"\"",
+                                           "\"",
+                                           "\"",
+                                           " ",
+                                           " ",
+                                           "a",
+                                           "bc",
+                                           "{",
+                                           "}",
+                                           "[",
+                                           "]",
+                                           ":",
+                                           ",",
+                                           "\\",
+                                           "\\\"",
+                                           "\x01",
+                                           "\x7F",
+                                           "\xC2\x85",
+                                           "\xC3\xA9",
+                                           "\xE2\x80\xAE",
+                                           "\xE2\x80\x8B",
+                                           "\xEF\xBB\xBF",
+                                           "1"};
   const std::string base = BaseLine();
   for (int n = 0; n < 20000; ++n) {
     std::string line;

@@ -26,7 +26,8 @@ class TestEnv : public EnvWrapper {
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                         OpenMode mode) override {
-    AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, target()->NewWritableFile(path, mode));
+    AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
+                              target()->NewWritableFile(path, mode));
     return std::unique_ptr<WritableFile>(new File(this, std::move(f)));
   }
 

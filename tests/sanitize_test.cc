@@ -47,7 +47,10 @@ std::vector<HostileCase> HostileCases() {
       {"del", "a\x7f", "a<U+007F>", 1},
       {"c1_first", "\xc2\x80", "<U+0080>", 1},
       {"c1_nel", "a\xc2\x85z", "a<U+0085>z", 1},
-      {"c1_csi", "\xc2\x9b" "31m", "<U+009B>31m", 1},
+      {"c1_csi",
+       "\xc2\x9b"
+       "31m",
+       "<U+009B>31m", 1},
       {"c1_last", "\xc2\x9f", "<U+009F>", 1},
       {"lre", Cp("\u202A"), "<U+202A>", 1},
       {"rle", Cp("\u202B"), "<U+202B>", 1},
@@ -78,7 +81,10 @@ std::vector<HostileCase> HostileCases() {
       {"truncated_2_at_end", "ab\xc3", "ab" + kFffd, 1},
       {"truncated_3_at_end", "ab\xe2\x82", "ab" + kFffd + kFffd, 2},
       {"truncated_4_at_end", "\xf0\x9f\x98", kFffd + kFffd + kFffd, 3},
-      {"truncated_3_mid", "\xe2\x82" "A", kFffd + kFffd + "A", 2},
+      {"truncated_3_mid",
+       "\xe2\x82"
+       "A",
+       kFffd + kFffd + "A", 2},
       {"mixed", "ok\x1b\xc2\x85\xff" + Cp("\u202E") + "\xc3\xa9",
        "ok<U+001B><U+0085>" + kFffd + "<U+202E>\xc3\xa9", 4},
   };
@@ -115,9 +121,8 @@ TEST_F(SanitizeTest, EveryHostileClassIsNeutralizedVisiblyAndReported) {
     const nlohmann::json j = EncodeChecked(
         AuthFailure{.attempted_user = c.input, .reason = "bad_password", .ip = "203.0.113.7"});
     EXPECT_EQ(j["event"]["attempted_user"].get<std::string>(), c.expected);
-    EXPECT_EQ(j["sanitized"],
-              nlohmann::json::parse(R"([{"field":"attempted_user","neutralized":)" +
-                                    std::to_string(c.neutralized) + "}]"));
+    EXPECT_EQ(j["sanitized"], nlohmann::json::parse(R"([{"field":"attempted_user","neutralized":)" +
+                                                    std::to_string(c.neutralized) + "}]"));
     // The unit agrees with the codec.
     std::string out;
     const SanitizeOutcome o = SanitizeString(c.input, 1024, &out);
@@ -151,8 +156,8 @@ TEST_F(SanitizeTest, SafeTextIsLeftExactlyAsIs) {
 TEST_F(SanitizeTest, ForbiddenCodePointsAreExactlyTheDocumentedOnes) {
   for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
     if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-    const bool expected = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
-                          cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+    const bool expected = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+                          cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
                           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
                           cp == 0xFEFF;
     ASSERT_EQ(IsForbiddenCodePoint(cp), expected) << std::hex << static_cast<unsigned>(cp);
@@ -168,10 +173,10 @@ TEST_F(SanitizeTest, MarkersUseFourUppercaseHexDigits) {
 // ---- the "sanitized" member names the altered field ---------------------------------
 
 TEST_F(SanitizeTest, SanitizedNamesNestedFieldPaths) {
-  const nlohmann::json j = EncodeChecked(TokenCreated{
-      .actor = {.user_id = "alice\x1b[0m", .session_id = "s\n1"},
-      .token_fingerprint = "fp",
-      .scope = {"read", "wr\xc2\x85ite", "ok", "\xff"}});
+  const nlohmann::json j =
+      EncodeChecked(TokenCreated{.actor = {.user_id = "alice\x1b[0m", .session_id = "s\n1"},
+                                 .token_fingerprint = "fp",
+                                 .scope = {"read", "wr\xc2\x85ite", "ok", "\xff"}});
   EXPECT_EQ(j["sanitized"], nlohmann::json::parse(R"([
       {"field":"actor.user_id","neutralized":1},
       {"field":"actor.session_id","neutralized":1},
@@ -190,41 +195,43 @@ TEST_F(SanitizeTest, SanitizedNamesResourceAndResultPaths) {
       {"field":"resource.resource_id","neutralized":1},
       {"field":"resource.parent_id","neutralized":1},
       {"field":"reason","neutralized":1}])"));
-  const nlohmann::json k = EncodeChecked(
-      TaskCompleted{.task_id = "t", .result = AuditResult::Failure("disk\x1b full")});
+  const nlohmann::json k =
+      EncodeChecked(TaskCompleted{.task_id = "t", .result = AuditResult::Failure("disk\x1b full")});
   EXPECT_EQ(k["sanitized"][0]["field"], "result.failure.reason");
   EXPECT_EQ(k["event"]["result"]["failure"]["reason"], "disk<U+001B> full");
-  const nlohmann::json m = EncodeChecked(
-      InferenceExecuted{.customer_id = "c", .job_id = "j",
-                        .result = AuditResult::PartialSuccess(Cp("\u2028"))});
+  const nlohmann::json m = EncodeChecked(InferenceExecuted{
+      .customer_id = "c", .job_id = "j", .result = AuditResult::PartialSuccess(Cp("\u2028"))});
   EXPECT_EQ(m["sanitized"][0]["field"], "result.partial_success.details");
 }
 
 TEST_F(SanitizeTest, SanitizedNamesCustomEventPaths) {
-  const nlohmann::json j = EncodeChecked(CustomEvent{
-      .event_type = "upload",
-      .fields = {{"a", Object{{"b", "x\ny"}, {"c", StringList{"ok", "\x1b"}}}},
-                 {"tags", StringList{"\xc0"}},
-                 {"top", Cp("\u202E")}}});
+  const nlohmann::json j = EncodeChecked(
+      CustomEvent{.event_type = "upload",
+                  .fields = {{"a", Object{{"b", "x\ny"}, {"c", StringList{"ok", "\x1b"}}}},
+                             {"tags", StringList{"\xc0"}},
+                             {"top", Cp("\u202E")}}});
   EXPECT_EQ(j["sanitized"], nlohmann::json::parse(R"([
       {"field":"a.b","neutralized":1},
       {"field":"a.c[1]","neutralized":1},
       {"field":"tags[0]","neutralized":1},
       {"field":"top","neutralized":1}])"));
-  const nlohmann::json k = EncodeChecked(PoolModified{
-      .actor = {.user_id = "u"}, .pool_id = "p", .changes = Object{{"note", "\x1b"}}});
+  const nlohmann::json k = EncodeChecked(
+      PoolModified{.actor = {.user_id = "u"}, .pool_id = "p", .changes = Object{{"note", "\x1b"}}});
   EXPECT_EQ(k["sanitized"][0]["field"], "changes.note");
 }
 
 TEST_F(SanitizeTest, EveryStringFieldOfEveryKindIsSanitized) {
   // Fields that the seed never validated (VA-6) are covered too.
   const std::string h = "\x1b";
-  const nlohmann::json j = EncodeChecked(SealVerificationFailed{
-      .shard_id = h, .reason = h, .expected_digest = h, .actual_digest = h, .worker_id = h,
-      .severity = h});
+  const nlohmann::json j = EncodeChecked(SealVerificationFailed{.shard_id = h,
+                                                                .reason = h,
+                                                                .expected_digest = h,
+                                                                .actual_digest = h,
+                                                                .worker_id = h,
+                                                                .severity = h});
   EXPECT_EQ(j["sanitized"].size(), 6u);
-  const nlohmann::json k = EncodeChecked(AuthSuccess{
-      .actor = {.user_id = h, .session_id = h}, .path = h, .service_id = h});
+  const nlohmann::json k = EncodeChecked(
+      AuthSuccess{.actor = {.user_id = h, .session_id = h}, .path = h, .service_id = h});
   EXPECT_EQ(k["sanitized"].size(), 4u);
 }
 
@@ -278,9 +285,13 @@ TEST_F(SanitizeTest, TruncationNeverSplitsAMultiByteCharacter) {
       {"a" + euro + euro, 6, "a" + euro},
       {grin + grin, 7, grin},
       {grin + grin, 3, ""},
-      {"abc\x1b" "def", 6, "abc"},        // a marker is never cut in half
-      {"abc\x1b" "def", 11, "abc<U+001B>"},
-      {"ab\xff", 4, "ab"},                // nor is U+FFFD
+      {"abc\x1b"
+       "def",
+       6, "abc"},  // a marker is never cut in half
+      {"abc\x1b"
+       "def",
+       11, "abc<U+001B>"},
+      {"ab\xff", 4, "ab"},  // nor is U+FFFD
   };
   for (const Cut& c : cuts) {
     SCOPED_TRACE(::testing::PrintToString(c.in) + " limit " + std::to_string(c.limit));
@@ -290,8 +301,8 @@ TEST_F(SanitizeTest, TruncationNeverSplitsAMultiByteCharacter) {
     EXPECT_TRUE(o.truncated);
     EXPECT_EQ(o.original_bytes, c.in.size());
     EXPECT_EQ(testing::FindForbiddenText(out), "");
-    const nlohmann::json j =
-        EncodeChecked(SealVerified{.shard_id = "s", .worker_id = c.in}, {.max_field_bytes = c.limit});
+    const nlohmann::json j = EncodeChecked(SealVerified{.shard_id = "s", .worker_id = c.in},
+                                           {.max_field_bytes = c.limit});
     EXPECT_EQ(j["event"]["worker_id"].get<std::string>(), c.out);
     EXPECT_EQ(j["sanitized"][0]["truncated"], true);
     EXPECT_EQ(j["sanitized"][0]["original_sha256"], testing::OpenSslSha256Hex(c.in));
@@ -301,11 +312,17 @@ TEST_F(SanitizeTest, TruncationNeverSplitsAMultiByteCharacter) {
 TEST_F(SanitizeTest, NeutralizedCountsOnlyWhatWasWritten) {
   // The ESC after the cut is dropped with the rest, not replaced: it is not counted.
   std::string out;
-  SanitizeOutcome o = SanitizeString("abc\x1b" "def", 6, &out);
+  SanitizeOutcome o = SanitizeString(
+      "abc\x1b"
+      "def",
+      6, &out);
   EXPECT_EQ(out, "abc");
   EXPECT_EQ(o.neutralized, 0u);
   out.clear();
-  o = SanitizeString("\x1b" "abcdefgh\x1b", 10, &out);
+  o = SanitizeString(
+      "\x1b"
+      "abcdefgh\x1b",
+      10, &out);
   EXPECT_EQ(out, "<U+001B>ab");
   EXPECT_EQ(o.neutralized, 1u);
 }
@@ -345,16 +362,21 @@ TEST_F(LogInjectionTest, ForgedRecordsAndMembersStayInsideTheirField) {
   const std::string forged_line =
       "\n{\"v\":1,\"seq\":2,\"audit_id\":\"queen-2\",\"timestamp\":\"2026-11-27T00:57:43.000000Z\","
       "\"service_id\":\"queen\",\"critical\":false,\"event\":{\"event_type\":\"auth_success\"},"
-      "\"prev_hash\":\"" + std::string(64, '0') + "\",\"hash\":\"" + std::string(64, 'a') + "\"}\n";
+      "\"prev_hash\":\"" +
+      std::string(64, '0') + "\",\"hash\":\"" + std::string(64, 'a') + "\"}\n";
   const std::string forged_member = "\",\"hash\":\"" + std::string(64, 'b');
-  const std::string forged_event = "x\"},\"event\":{\"event_type\":\"auth_success\"},\"y\":{\"z\":\"";
+  const std::string forged_event =
+      "x\"},\"event\":{\"event_type\":\"auth_success\"},\"y\":{\"z\":\"";
   const std::vector<Event> events = {
-      AuthFailure{.attempted_user = forged_line, .reason = "bad_password", .ip = "203.0.113.7",
+      AuthFailure{.attempted_user = forged_line,
+                  .reason = "bad_password",
+                  .ip = "203.0.113.7",
                   .path = forged_member},
       AuthSuccess{.actor = {.user_id = forged_event, .session_id = "\r\n\r\n"},
                   .path = "\\\",\\\"critical\\\":true"},
       CustomEvent{.event_type = "note",
-                  .fields = {{"text", "\u2028{\"v\":1}\u2029"}, {"raw", std::string("\0\n", 2)},
+                  .fields = {{"text", "\u2028{\"v\":1}\u2029"},
+                             {"raw", std::string("\0\n", 2)},
                              {"list", StringList{"\n", "\"}"}}}},
       PolicyViolation{.policy = "p", .details = "\x1b[1A\x1b[2K{\"v\":1,\"seq\":99}"},
       SealVerified{.shard_id = "ok"},

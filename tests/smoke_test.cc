@@ -16,8 +16,8 @@ TEST(SmokeTest, EmittedEventsFormAVerifiedChain) {
   config.mode = LocalMode{dir.path()};
   ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   for (int i = 0; i < 10; ++i) {
-    auto seq = logger->Emit(AuthSuccess{.actor = {.user_id = "alice"}, .path = "/v2/tasks",
-                                        .service_id = "queen"});
+    auto seq = logger->Emit(
+        AuthSuccess{.actor = {.user_id = "alice"}, .path = "/v2/tasks", .service_id = "queen"});
     ASSERT_OK(seq.status());
     EXPECT_EQ(*seq, static_cast<std::uint64_t>(i + 1));
   }

@@ -3,10 +3,9 @@
 // checksums, and retention with an injected clock.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -68,8 +67,8 @@ class StorageTest : public ::testing::Test {
       EncodedEvent e;
       std::string task_id = std::to_string(counter_++);  // (not "t" + …: GCC 12 -Wrestrict bug)
       task_id.insert(0, "t");
-      ASSERT_OK(EncodeEvent(TaskCompleted{.task_id = task_id, .worker_id = "w1"}, EncodeOptions{},
-                            &e));
+      ASSERT_OK(
+          EncodeEvent(TaskCompleted{.task_id = task_id, .worker_id = "w1"}, EncodeOptions{}, &e));
       w->Frame(env_.NowMicros(), e, &batch);
     }
     ASSERT_OK(w->Write(batch));
@@ -336,8 +335,8 @@ TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
     ASSERT_OK(w->Close());
   }
   // Segments were closed at day 0, 30, 60, 90; the last (empty) one at day 120.
-  const RetentionPolicy policy{.min_retention_days = 100, .archive_after_days = 50,
-                               .delete_after_days = 80};
+  const RetentionPolicy policy{
+      .min_retention_days = 100, .archive_after_days = 50, .delete_after_days = 80};
   auto plan = PlanRetention(LoadedManifest(), policy, env_.NowMicros());
   // Ages: 120, 90, 60, 30, 0 days. Delete needs >= max(80, 100) = 100 days: only the first.
   ASSERT_EQ(plan.size(), 3u);
@@ -390,8 +389,8 @@ TEST_F(StorageTest, RetentionNeverDeletesBeforeTheMinimumRetention) {
     ASSERT_OK(w->Close());
   }
   env_.Advance(400 * kDay);
-  const RetentionPolicy policy{.min_retention_days = 2555, .archive_after_days = 90,
-                               .delete_after_days = 30};
+  const RetentionPolicy policy{
+      .min_retention_days = 2555, .archive_after_days = 90, .delete_after_days = 30};
   auto plan = PlanRetention(LoadedManifest(), policy, env_.NowMicros());
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_EQ(plan[0].kind, RetentionAction::kArchive);
@@ -416,7 +415,6 @@ TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   EXPECT_TRUE(fs::exists(seg));
   EXPECT_FALSE(fs::exists(seg.string() + ".zst"));
 }
-
 
 // ---- Verify against the manifest ---------------------------------------------------------
 
@@ -485,7 +483,8 @@ TEST_F(ManifestVerifyTest, ReplacedSegmentWithAValidChainIsReported) {
   std::string rebuilt;
   for (int i = 0; i < 3; ++i) {
     EncodedEvent e;
-    ASSERT_OK(EncodeEvent(TaskCompleted{.task_id = "forged", .worker_id = "w9"}, EncodeOptions{}, &e));
+    ASSERT_OK(
+        EncodeEvent(TaskCompleted{.task_id = "forged", .worker_id = "w9"}, EncodeOptions{}, &e));
     char hash[64];
     FrameRecord(4 + i, kBeforeMidnight, "svc", false, e.body, prev, &rebuilt, hash);
     prev.assign(hash, 64);
@@ -536,8 +535,8 @@ TEST_F(ManifestVerifyTest, UnrecordedQuarantineFileIsReported) {
 
 TEST_F(ManifestVerifyTest, ArchivedAndDeletedSegmentsStillVerify) {
   env_.Advance(200 * kDay);
-  const RetentionPolicy policy{.min_retention_days = 150, .archive_after_days = 100,
-                               .delete_after_days = 150};
+  const RetentionPolicy policy{
+      .min_retention_days = 150, .archive_after_days = 100, .delete_after_days = 150};
   {
     auto w = OpenWriter(Options());
     std::vector<Event> records;

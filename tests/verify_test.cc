@@ -30,7 +30,8 @@ class VerifyTest : public ::testing::Test {
     for (int i = 1; i <= n; ++i) {
       if (i % 4 == 0) {
         events.push_back(AuthFailure{.attempted_user = "user" + std::to_string(i),
-                                     .reason = "bad_password", .ip = "203.0.113.7"});
+                                     .reason = "bad_password",
+                                     .ip = "203.0.113.7"});
       } else {
         events.push_back(SealVerified{.shard_id = "shard-" + std::to_string(i), .worker_id = "w"});
       }
@@ -77,8 +78,7 @@ class VerifyTest : public ::testing::Test {
     const std::size_t at = line.find(from);
     ASSERT_NE(at, std::string::npos);
     line.replace(at, from.size(), to);
-    line.replace(line.size() - 66, 64,
-                 testing::OpenSslSha256Hex(line.substr(0, line.size() - 75)));
+    line.replace(line.size() - 66, 64, testing::OpenSslSha256Hex(line.substr(0, line.size() - 75)));
     testing::WriteLines(Segment(seg), lines);
   }
   // Cuts the last `bytes` bytes of a segment, as a crash in the middle of a write would.

@@ -11,8 +11,7 @@
 namespace auditlog::cli {
 
 void PrintError(std::string_view command, std::string_view message) {
-  std::fprintf(stderr, "auditlog %s: %s\n", SafeText(command).c_str(),
-               SafeText(message).c_str());
+  std::fprintf(stderr, "auditlog %s: %s\n", SafeText(command).c_str(), SafeText(message).c_str());
 }
 
 std::optional<Time> ParseTimeArg(std::string_view command, std::string_view arg_name,
@@ -61,8 +60,9 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp) {
 
 void AppendEscape(char32_t cp, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  char esc[6] = {'\\', 'u', kHex[(cp >> 12) & 0xF], kHex[(cp >> 8) & 0xF], kHex[(cp >> 4) & 0xF],
-                 kHex[cp & 0xF]};
+  char esc[6] = {
+      '\\',          'u', kHex[(cp >> 12) & 0xF], kHex[(cp >> 8) & 0xF], kHex[(cp >> 4) & 0xF],
+      kHex[cp & 0xF]};
   out->append(esc, 6);
 }
 

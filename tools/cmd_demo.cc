@@ -1,6 +1,8 @@
 // `auditlog demo [--dir DIR] [--seconds S] [--threads N]`: a simulated service that logs a
 // realistic mix of the seed's events from several threads (logins succeeding and failing,
 // tasks, pool changes, a few security incidents, hostile user names), then verifies the log.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,8 +16,6 @@
 #include "json_writer.h"
 #include "terminal.h"
 
-#include <unistd.h>
-
 namespace auditlog::cli {
 namespace {
 
@@ -28,12 +28,12 @@ struct DemoArgs {
 // What an attacker might type as a user name: terminal escapes, fake log lines, bidi tricks.
 const std::vector<std::string>& HostileNames() {
   static const std::vector<std::string> kNames = {
-      "mallory\x1b[2J\x1b[Hroot logged in",           // clears the screen of whoever reads it
-      "eve\n{\"event_type\":\"auth_success\"}",      // tries to forge a second record
-      "admin\xe2\x80\xaegnp.exe",                     // U+202E: right-to-left override
-      std::string("bob\0hidden", 10),                // NUL
-      "\xff\xfe not utf-8",                           // invalid UTF-8
-      std::string(3000, 'A'),                         // over-long
+      "mallory\x1b[2J\x1b[Hroot logged in",      // clears the screen of whoever reads it
+      "eve\n{\"event_type\":\"auth_success\"}",  // tries to forge a second record
+      "admin\xe2\x80\xaegnp.exe",                // U+202E: right-to-left override
+      std::string("bob\0hidden", 10),            // NUL
+      "\xff\xfe not utf-8",                      // invalid UTF-8
+      std::string(3000, 'A'),                    // over-long
   };
   return kNames;
 }
@@ -51,8 +51,10 @@ Event NextEvent(std::mt19937_64& rng, std::uint64_t n) {
   const int roll = static_cast<int>(rng() % 10000);  // per ten thousand
   const std::string id = std::to_string(n);
   if (roll < 3000) {
-    return AuthSuccess{.actor = User(rng), .method = AuthMethod::kBearerToken,
-                       .path = "/v2/tasks", .service_id = "queen"};
+    return AuthSuccess{.actor = User(rng),
+                       .method = AuthMethod::kBearerToken,
+                       .path = "/v2/tasks",
+                       .service_id = "queen"};
   }
   if (roll < 3100) {
     const auto& hostile = HostileNames();
@@ -65,21 +67,27 @@ Event NextEvent(std::mt19937_64& rng, std::uint64_t n) {
         .service_id = "queen"};
   }
   if (roll < 6000) {
-    return TaskSubmitted{.actor = User(rng), .task_id = "task-" + id, .model_ref = "llama-3-8b",
+    return TaskSubmitted{.actor = User(rng),
+                         .task_id = "task-" + id,
+                         .model_ref = "llama-3-8b",
                          .prompt_length = rng() % 4000,
                          .prompt_hash = "9f86d081884c7d659a2feaa0c55ad015",
                          .max_tokens = 512};
   }
   if (roll < 8500) {
-    return TaskCompleted{.task_id = "task-" + id, .worker_id = "worker-" + std::to_string(rng() % 8),
-                         .tokens_generated = rng() % 512, .duration_ms = rng() % 3000,
-                         .result = rng() % 20 ? AuditResult::Success()
-                                              : AuditResult::Failure("timeout")};
+    return TaskCompleted{
+        .task_id = "task-" + id,
+        .worker_id = "worker-" + std::to_string(rng() % 8),
+        .tokens_generated = rng() % 512,
+        .duration_ms = rng() % 3000,
+        .result = rng() % 20 ? AuditResult::Success() : AuditResult::Failure("timeout")};
   }
   if (roll < 9000) {
     return InferenceExecuted{.customer_id = "cust-" + std::to_string(rng() % 50),
-                             .job_id = "job-" + id, .model_ref = "llama-3-8b",
-                             .tokens_processed = rng() % 2000, .provider_id = std::nullopt,
+                             .job_id = "job-" + id,
+                             .model_ref = "llama-3-8b",
+                             .tokens_processed = rng() % 2000,
+                             .provider_id = std::nullopt,
                              .result = AuditResult::Success()};
   }
   if (roll < 9500) {
@@ -88,31 +96,42 @@ Event NextEvent(std::mt19937_64& rng, std::uint64_t n) {
                                 .action = "read"};
   }
   if (roll < 9700) {
-    return PoolModified{.actor = User(rng), .pool_id = "pool-7",
+    return PoolModified{.actor = User(rng),
+                        .pool_id = "pool-7",
                         .changes = Object{{"replicas", Object{{"from", 2}, {"to", 3}}}}};
   }
   if (roll < 9850) {
-    return PoolCreated{.actor = User(rng), .pool_id = "pool-" + id, .model_ref = "llama-3-8b",
-                       .node_id = "node-1", .replicas = 2, .gpu_devices = {0, 1}};
+    return PoolCreated{.actor = User(rng),
+                       .pool_id = "pool-" + id,
+                       .model_ref = "llama-3-8b",
+                       .node_id = "node-1",
+                       .replicas = 2,
+                       .gpu_devices = {0, 1}};
   }
   if (roll < 9950) {
-    return RateLimitExceeded{.ip = "198.51.100.7", .endpoint = "/v2/tasks", .limit = 100,
-                             .actual = 180, .window_seconds = 60};
+    return RateLimitExceeded{.ip = "198.51.100.7",
+                             .endpoint = "/v2/tasks",
+                             .limit = 100,
+                             .actual = 180,
+                             .window_seconds = 60};
   }
   if (roll < 9970) {
-    return PathTraversalAttempt{.actor = User(rng), .attempted_path = "../../../etc/passwd",
-                                .endpoint = "/v2/models"};
+    return PathTraversalAttempt{
+        .actor = User(rng), .attempted_path = "../../../etc/passwd", .endpoint = "/v2/models"};
   }
   if (roll < 9980) {
-    return InvalidTokenUsed{.ip = "198.51.100.9", .token_prefix = "deadbeefcafe",
-                            .endpoint = "/v2/tasks"};
+    return InvalidTokenUsed{
+        .ip = "198.51.100.9", .token_prefix = "deadbeefcafe", .endpoint = "/v2/tasks"};
   }
   if (roll < 9990) {
-    return SuspiciousActivity{.actor = User(rng), .activity_type = "credential_stuffing",
-                              .details = "40 failed logins in 10 s", .risk_score = 85};
+    return SuspiciousActivity{.actor = User(rng),
+                              .activity_type = "credential_stuffing",
+                              .details = "40 failed logins in 10 s",
+                              .risk_score = 85};
   }
   return GdprDataAccessRequest{.customer_id = "cust-" + std::to_string(rng() % 50),
-                               .requester = "dpo@example.com", .scope = {"inference", "models"}};
+                               .requester = "dpo@example.com",
+                               .scope = {"inference", "models"}};
 }
 
 // Runs another `auditlog` subcommand in-process, exactly as a user would type it.
@@ -189,8 +208,10 @@ int RunDemo(const DemoArgs& args) {
       if (t == 0) {
         // An attacker probes the login first: every hostile name once.
         for (const std::string& name : HostileNames()) {
-          auto seq = (*logger)->Emit(AuthFailure{.attempted_user = name, .reason = "unknown_user",
-                                                 .ip = "203.0.113.66", .path = "/v2/login",
+          auto seq = (*logger)->Emit(AuthFailure{.attempted_user = name,
+                                                 .reason = "unknown_user",
+                                                 .ip = "203.0.113.66",
+                                                 .path = "/v2/login",
                                                  .service_id = "queen"});
           if (!seq.ok()) failed.fetch_add(1, std::memory_order_relaxed);
         }
@@ -215,13 +236,14 @@ int RunDemo(const DemoArgs& args) {
       last_line = now;
       const Stats st = (*logger)->GetStats();
       const double secs = std::chrono::duration<double>(now - start).count();
-      std::printf("%s  %4.1f s  events %9llu  (%7.0f/s)  critical %6llu  durable up to seq %9llu  "
-                  "fsyncs %5llu%s",
-                  tty ? "\r" : "", secs, static_cast<unsigned long long>(st.events_emitted),
-                  secs > 0 ? static_cast<double>(st.events_emitted) / secs : 0.0,
-                  static_cast<unsigned long long>(st.critical_events),
-                  static_cast<unsigned long long>(st.durable_seq),
-                  static_cast<unsigned long long>(st.fsyncs), tty ? "" : "\n");
+      std::printf(
+          "%s  %4.1f s  events %9llu  (%7.0f/s)  critical %6llu  durable up to seq %9llu  "
+          "fsyncs %5llu%s",
+          tty ? "\r" : "", secs, static_cast<unsigned long long>(st.events_emitted),
+          secs > 0 ? static_cast<double>(st.events_emitted) / secs : 0.0,
+          static_cast<unsigned long long>(st.critical_events),
+          static_cast<unsigned long long>(st.durable_seq),
+          static_cast<unsigned long long>(st.fsyncs), tty ? "" : "\n");
       std::fflush(stdout);
     }
     if (done) break;
@@ -251,8 +273,9 @@ int RunDemo(const DemoArgs& args) {
   Section("Security incidents of this run",
           "query " + dir + " --since " + since +
               " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
-  RunSubcommand("query " + quoted + " --since " + since +
-                " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
+  RunSubcommand(
+      "query " + quoted + " --since " + since +
+      " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
   Section("Failed logins with hostile user names: neutralized, never dropped",
           "query " + dir + " --since " + since + " --type auth_failure --limit 6 --format table");
   RunSubcommand("query " + quoted + " --since " + since +
@@ -273,7 +296,8 @@ int RunDemo(const DemoArgs& args) {
 
 void AddDemoCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<DemoArgs>();
-  CLI::App* cmd = app.add_subcommand("demo", "Simulate a service writing an audit log, then verify it");
+  CLI::App* cmd =
+      app.add_subcommand("demo", "Simulate a service writing an audit log, then verify it");
   cmd->add_option("--dir", args->dir, "Log directory (default /tmp/auditlog-demo)");
   cmd->add_option("--seconds", args->seconds, "How long to run")->check(CLI::PositiveNumber);
   cmd->add_option("--threads", args->threads, "Producer threads")->check(CLI::Range(1, 256));

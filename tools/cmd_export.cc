@@ -78,7 +78,8 @@ int RunExport(const ExportArgs& args) {
     ojson event = ojson::parse(r.event_json, nullptr, false);
     if (!event.is_object()) continue;
     auto cid = event.find("customer_id");
-    if (cid == event.end() || !cid->is_string() || cid->get<std::string>() != args.customer) continue;
+    if (cid == event.end() || !cid->is_string() || cid->get<std::string>() != args.customer)
+      continue;
     ++by_type[r.event_type];
     if (r.event_type == "inference_executed") {
       ++inference;
@@ -107,8 +108,11 @@ int RunExport(const ExportArgs& args) {
 
   ojson findings = ojson::array();
   for (const Finding& f : report->findings) {
-    findings.push_back({{"kind", FindingKindName(f.kind)}, {"file", f.file}, {"line", f.line},
-                        {"seq", OrNull(f.seq)}, {"reason", f.reason}});
+    findings.push_back({{"kind", FindingKindName(f.kind)},
+                        {"file", f.file},
+                        {"line", f.line},
+                        {"seq", OrNull(f.seq)},
+                        {"reason", f.reason}});
   }
   ojson out;
   out["report"] = "gdpr_data_access";
@@ -117,14 +121,10 @@ int RunExport(const ExportArgs& args) {
   out["log"] = args.dir;
   out["range"] = {{"since", q.start_time ? ojson(FormatTime(*q.start_time)) : ojson(nullptr)},
                   {"until", q.end_time ? ojson(FormatTime(*q.end_time)) : ojson(nullptr)}};
-  out["summary"] = {{"records", records.size()},
-                    {"by_type", by_type},
-                    {"inference_count", inference},
-                    {"tokens_processed", tokens},
-                    {"models_accessed", models},
-                    {"export_count", exports},
-                    {"deletion_count", deletions},
-                    {"access_requests", requests}};
+  out["summary"] = {{"records", records.size()},    {"by_type", by_type},
+                    {"inference_count", inference}, {"tokens_processed", tokens},
+                    {"models_accessed", models},    {"export_count", exports},
+                    {"deletion_count", deletions},  {"access_requests", requests}};
   out["records"] = std::move(records);
   out["verification"] = {
       {"chain_verified", report->intact()},
@@ -169,8 +169,9 @@ int RunExport(const ExportArgs& args) {
 void AddExportCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "export", "GDPR data-access report: every record about a customer, with a verification "
-                "statement (JSON)");
+      "export",
+      "GDPR data-access report: every record about a customer, with a verification "
+      "statement (JSON)");
   cmd->add_option("dir", args->dir, "Log directory")->required();
   cmd->add_option("--customer", args->customer, "The customer_id to report on")->required();
   cmd->add_option("--since", args->since, "From this time on (RFC 3339 or YYYY-MM-DD)");

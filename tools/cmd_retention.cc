@@ -97,7 +97,8 @@ int RunRetention(const RetentionArgs& args) {
 void AddRetentionCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RetentionArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "retention", "Show (or --apply) the retention policy: archive old segments, delete expired ones");
+      "retention",
+      "Show (or --apply) the retention policy: archive old segments, delete expired ones");
   cmd->add_option("dir", args->dir, "Log directory")->required();
   cmd->add_flag("--apply", args->apply, "Perform the actions (default: only show them)");
   cmd->add_option("--archive-after-days", args->policy.archive_after_days,

@@ -27,8 +27,12 @@ struct Summary {
 };
 
 nlohmann::json RecordRef(const Record& r) {
-  return {{"seq", r.seq},           {"audit_id", r.audit_id}, {"timestamp", r.timestamp},
-          {"event_type", r.event_type}, {"hash", r.hash},     {"segment", r.segment}};
+  return {{"seq", r.seq},
+          {"audit_id", r.audit_id},
+          {"timestamp", r.timestamp},
+          {"event_type", r.event_type},
+          {"hash", r.hash},
+          {"segment", r.segment}};
 }
 
 void PrintText(const std::string& dir, const Summary& s, const QueryCursor& c) {
@@ -40,8 +44,9 @@ void PrintText(const std::string& dir, const Summary& s, const QueryCursor& c) {
               static_cast<unsigned long long>(s.critical),
               static_cast<unsigned long long>(s.records - s.critical));
   if (s.first) {
-    std::printf("first:        seq %llu at %s (%s)\n", static_cast<unsigned long long>(s.first->seq),
-                SafeText(s.first->timestamp).c_str(), SafeText(s.first->event_type).c_str());
+    std::printf("first:        seq %llu at %s (%s)\n",
+                static_cast<unsigned long long>(s.first->seq), SafeText(s.first->timestamp).c_str(),
+                SafeText(s.first->event_type).c_str());
     std::printf("last:         seq %llu at %s (%s)\n", static_cast<unsigned long long>(s.last->seq),
                 SafeText(s.last->timestamp).c_str(), SafeText(s.last->event_type).c_str());
     std::printf("last hash:    %s\n", SafeText(s.last->hash).c_str());
@@ -52,9 +57,10 @@ void PrintText(const std::string& dir, const Summary& s, const QueryCursor& c) {
   std::printf("recoveries:   %llu (log_recovered records)\n",
               static_cast<unsigned long long>(s.recoveries));
   if (c.malformed_lines() > 0 || c.torn_segments() > 0) {
-    std::printf("unreadable:   %llu malformed line(s), %llu torn segment end(s): run `auditlog verify`\n",
-                static_cast<unsigned long long>(c.malformed_lines()),
-                static_cast<unsigned long long>(c.torn_segments()));
+    std::printf(
+        "unreadable:   %llu malformed line(s), %llu torn segment end(s): run `auditlog verify`\n",
+        static_cast<unsigned long long>(c.malformed_lines()),
+        static_cast<unsigned long long>(c.torn_segments()));
   }
   std::printf("\nby type:\n");
   for (const auto& [type, n] : s.by_type) {
@@ -136,8 +142,9 @@ int RunStats(const StatsArgs& args) {
 void AddStatsCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<StatsArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "stats", "Counts by event type, criticality and day; first/last record; neutralized "
-               "fields and crash recoveries");
+      "stats",
+      "Counts by event type, criticality and day; first/last record; neutralized "
+      "fields and crash recoveries");
   cmd->add_option("dir", args->dir, "Log directory")->required();
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([args, exit_code] { *exit_code = RunStats(*args); });

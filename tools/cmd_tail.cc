@@ -23,7 +23,7 @@ struct TailArgs {
   std::uint64_t lines = 10;
   bool follow = false;
   std::string format = "jsonl";
-  double max_seconds = 0;       // 0: until interrupted
+  double max_seconds = 0;        // 0: until interrupted
   std::uint64_t exit_after = 0;  // 0: no limit
   int poll_ms = 200;
 };
@@ -34,7 +34,8 @@ extern "C" void OnSigint(int) { g_interrupted = 1; }
 class Tailer {
  public:
   Tailer(const TailArgs& args, Env* env)
-      : args_(args), env_(env),
+      : args_(args),
+        env_(env),
         printer_(args.format == "table" ? OutputFormat::kTable : OutputFormat::kJsonl) {}
 
   // Prints the last args_.lines records and remembers where the log ends.

@@ -33,8 +33,11 @@ class ProgressLine {
     if (p.elapsed_seconds < 1.0 || p.elapsed_seconds <= 0) return;
     const double mbps = static_cast<double>(p.bytes_done) / p.elapsed_seconds;
     const double rps = static_cast<double>(p.records_done) / p.elapsed_seconds;
-    const double left = p.bytes_total > p.bytes_done ? static_cast<double>(p.bytes_total - p.bytes_done) : 0;
-    const double pct = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 100;
+    const double left =
+        p.bytes_total > p.bytes_done ? static_cast<double>(p.bytes_total - p.bytes_done) : 0;
+    const double pct = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
+                                           static_cast<double>(p.bytes_total)
+                                     : 100;
     char line[160];
     std::snprintf(line, sizeof line, "\rverify: %3.0f%% %s/%s %s/s %.0f records/s ETA %.0f s   ",
                   pct, HumanBytes(static_cast<double>(p.bytes_done)).c_str(),
@@ -76,7 +79,8 @@ void PrintJson(const std::string& dir, const VerifyReport& r) {
   j["first_hash"] = r.first_hash;
   j["ranged"] = r.ranged;
   j["anchor_seq"] = r.anchor_seq ? nlohmann::json(*r.anchor_seq) : nlohmann::json(nullptr);
-  j["anchor_hash"] = r.anchor_hash.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.anchor_hash);
+  j["anchor_hash"] =
+      r.anchor_hash.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.anchor_hash);
   j["findings"] = nlohmann::json::array();
   for (const Finding& f : r.findings) {
     j["findings"].push_back({{"kind", FindingKindName(f.kind)},
@@ -105,7 +109,8 @@ void PrintText(const std::string& dir, const VerifyReport& r) {
     if (r.ranged) {
       if (r.anchor_seq) {
         std::printf("anchor:    seq %llu, hash %s (the record before the range)\n",
-                    static_cast<unsigned long long>(*r.anchor_seq), SafeText(r.anchor_hash).c_str());
+                    static_cast<unsigned long long>(*r.anchor_seq),
+                    SafeText(r.anchor_hash).c_str());
       } else {
         std::printf("anchor:    genesis (the range starts at the first record)\n");
       }
@@ -124,10 +129,10 @@ void PrintText(const std::string& dir, const VerifyReport& r) {
                   std::string(FindingKindName(f.kind)).c_str(), SafeText(f.reason).c_str());
     }
   }
-  const char* verdict = r.intact()      ? "INTACT: every record and chain link verified"
-                        : r.tampered()  ? "FAILED: the log was altered or damaged"
-                                        : "INTACT except a torn tail (an interrupted write; "
-                                          "reopening the log quarantines it)";
+  const char* verdict = r.intact()     ? "INTACT: every record and chain link verified"
+                        : r.tampered() ? "FAILED: the log was altered or damaged"
+                                       : "INTACT except a torn tail (an interrupted write; "
+                                         "reopening the log quarantines it)";
   std::printf("\n%s\n", verdict);
 }
 
@@ -144,8 +149,9 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
                    ->each([args](const std::string&) { args->last_set = true; });
   auto* since = cmd->add_option("--since", args->since,
                                 "Verify the records from this time on (RFC 3339 or YYYY-MM-DD)");
-  auto* until = cmd->add_option("--until", args->until,
-                                "Verify the records up to this time (inclusive; a date means the whole day)");
+  auto* until =
+      cmd->add_option("--until", args->until,
+                      "Verify the records up to this time (inclusive; a date means the whole day)");
   last->excludes(since)->excludes(until);
   cmd->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
   cmd->add_flag("--no-progress", args->no_progress, "Never draw the progress line");

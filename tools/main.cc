@@ -1,7 +1,6 @@
 // `auditlog`: the command-line tool. A thin main() over the library; each subcommand lives
 // in its own cmd_*.cc file.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "commands.h"
@@ -31,8 +30,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line naming the argument (CLI11's message does), then the usage exit code.
-    std::fprintf(stderr, "auditlog: %s (see --help)\n",
-                 auditlog::cli::SafeText(e.what()).c_str());
+    std::fprintf(stderr, "auditlog: %s (see --help)\n", auditlog::cli::SafeText(e.what()).c_str());
     return auditlog::cli::kExitUsage;
   }
   return exit_code;

@@ -4,7 +4,8 @@
 //   auditlog::Config config;
 //   config.service_id = "queen";
 //   config.mode = auditlog::LocalMode{"/var/lib/audit/queen"};
-//   config.flush_mode = auditlog::Hybrid{.batch_size = 100, .batch_interval = std::chrono::seconds(1),
+//   config.flush_mode = auditlog::Hybrid{.batch_size = 100, .batch_interval =
+//   std::chrono::seconds(1),
 //                                        .critical_immediate = true};
 #pragma once
 
@@ -51,7 +52,7 @@ using FlushMode = std::variant<Immediate, Batched, Hybrid>;
 
 // When the writer starts a new segment file. Both may be on.
 struct RotationPolicy {
-  bool daily = true;                 // at midnight UTC
+  bool daily = true;                   // at midnight UTC
   std::uint64_t size_limit_bytes = 0;  // 0: no size limit; otherwise rotate at this size
 
   static RotationPolicy Daily() { return {true, 0}; }

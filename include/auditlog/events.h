@@ -136,7 +136,7 @@ struct AuditResult {
 // The seed's event types. Token-limited fields (token_prefix) are cut to their limit.
 
 #define AUDITLOG_INFO(name, cat, crit) \
-  static constexpr EventInfo kInfo{name, Category::cat, Criticality::crit}
+  static constexpr EventInfo kInfo { name, Category::cat, Criticality::crit }
 
 // -- Authentication --
 struct AuthSuccess {
@@ -172,7 +172,8 @@ struct TokenCreated {
   StringList scope;
   std::optional<Time> expires_at;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(TokenCreated, actor), AUDITLOG_REQ(TokenCreated, token_fingerprint),
+    return std::tuple(AUDITLOG_F(TokenCreated, actor),
+                      AUDITLOG_REQ(TokenCreated, token_fingerprint),
                       AUDITLOG_F(TokenCreated, scope), AUDITLOG_F(TokenCreated, expires_at));
   }
 };
@@ -183,7 +184,8 @@ struct TokenRevoked {
   std::string token_fingerprint;
   std::string reason;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(TokenRevoked, actor), AUDITLOG_REQ(TokenRevoked, token_fingerprint),
+    return std::tuple(AUDITLOG_F(TokenRevoked, actor),
+                      AUDITLOG_REQ(TokenRevoked, token_fingerprint),
                       AUDITLOG_REQ(TokenRevoked, reason));
   }
 };
@@ -208,10 +210,9 @@ struct AuthorizationDenied {
   std::string action;
   std::string reason;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(AuthorizationDenied, actor),
-                      AUDITLOG_F(AuthorizationDenied, resource),
-                      AUDITLOG_REQ(AuthorizationDenied, action),
-                      AUDITLOG_REQ(AuthorizationDenied, reason));
+    return std::tuple(
+        AUDITLOG_F(AuthorizationDenied, actor), AUDITLOG_F(AuthorizationDenied, resource),
+        AUDITLOG_REQ(AuthorizationDenied, action), AUDITLOG_REQ(AuthorizationDenied, reason));
   }
 };
 
@@ -222,7 +223,8 @@ struct PermissionChanged {
   StringList old_permissions;
   StringList new_permissions;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(PermissionChanged, actor), AUDITLOG_REQ(PermissionChanged, subject),
+    return std::tuple(AUDITLOG_F(PermissionChanged, actor),
+                      AUDITLOG_REQ(PermissionChanged, subject),
                       AUDITLOG_F(PermissionChanged, old_permissions),
                       AUDITLOG_F(PermissionChanged, new_permissions));
   }
@@ -255,7 +257,8 @@ struct PoolDeleted {
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PoolDeleted, actor), AUDITLOG_REQ(PoolDeleted, pool_id),
                       AUDITLOG_F(PoolDeleted, model_ref), AUDITLOG_F(PoolDeleted, node_id),
-                      AUDITLOG_F(PoolDeleted, reason), AUDITLOG_F(PoolDeleted, replicas_terminated));
+                      AUDITLOG_F(PoolDeleted, reason),
+                      AUDITLOG_F(PoolDeleted, replicas_terminated));
   }
 };
 
@@ -279,7 +282,8 @@ struct NodeRegistered {
   StringList capabilities;
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(NodeRegistered, actor), AUDITLOG_REQ(NodeRegistered, node_id),
-                      AUDITLOG_F(NodeRegistered, gpu_count), AUDITLOG_F(NodeRegistered, total_vram_gb),
+                      AUDITLOG_F(NodeRegistered, gpu_count),
+                      AUDITLOG_F(NodeRegistered, total_vram_gb),
                       AUDITLOG_F(NodeRegistered, capabilities));
   }
 };
@@ -306,9 +310,10 @@ struct TaskSubmitted {
   std::string prompt_hash;          // SHA-256 of the prompt
   std::uint32_t max_tokens = 0;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(TaskSubmitted, actor), AUDITLOG_REQ(TaskSubmitted, task_id),
-                      AUDITLOG_F(TaskSubmitted, model_ref), AUDITLOG_F(TaskSubmitted, prompt_length),
-                      AUDITLOG_F(TaskSubmitted, prompt_hash), AUDITLOG_F(TaskSubmitted, max_tokens));
+    return std::tuple(
+        AUDITLOG_F(TaskSubmitted, actor), AUDITLOG_REQ(TaskSubmitted, task_id),
+        AUDITLOG_F(TaskSubmitted, model_ref), AUDITLOG_F(TaskSubmitted, prompt_length),
+        AUDITLOG_F(TaskSubmitted, prompt_hash), AUDITLOG_F(TaskSubmitted, max_tokens));
   }
 };
 
@@ -388,10 +393,10 @@ struct VramAllocated {
   std::uint32_t gpu_device = 0;
   std::string worker_id;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(VramAllocated, requested_bytes),
-                      AUDITLOG_F(VramAllocated, allocated_bytes),
-                      AUDITLOG_F(VramAllocated, available_bytes), AUDITLOG_F(VramAllocated, used_bytes),
-                      AUDITLOG_F(VramAllocated, gpu_device), AUDITLOG_F(VramAllocated, worker_id));
+    return std::tuple(
+        AUDITLOG_F(VramAllocated, requested_bytes), AUDITLOG_F(VramAllocated, allocated_bytes),
+        AUDITLOG_F(VramAllocated, available_bytes), AUDITLOG_F(VramAllocated, used_bytes),
+        AUDITLOG_F(VramAllocated, gpu_device), AUDITLOG_F(VramAllocated, worker_id));
   }
 };
 
@@ -403,11 +408,10 @@ struct VramAllocationFailed {
   std::uint32_t gpu_device = 0;
   std::string worker_id;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_F(VramAllocationFailed, requested_bytes),
-                      AUDITLOG_F(VramAllocationFailed, available_bytes),
-                      AUDITLOG_F(VramAllocationFailed, reason),
-                      AUDITLOG_F(VramAllocationFailed, gpu_device),
-                      AUDITLOG_F(VramAllocationFailed, worker_id));
+    return std::tuple(
+        AUDITLOG_F(VramAllocationFailed, requested_bytes),
+        AUDITLOG_F(VramAllocationFailed, available_bytes), AUDITLOG_F(VramAllocationFailed, reason),
+        AUDITLOG_F(VramAllocationFailed, gpu_device), AUDITLOG_F(VramAllocationFailed, worker_id));
   }
 };
 
@@ -419,9 +423,10 @@ struct VramDeallocated {
   std::uint32_t gpu_device = 0;
   std::string worker_id;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(VramDeallocated, shard_id), AUDITLOG_F(VramDeallocated, freed_bytes),
-                      AUDITLOG_F(VramDeallocated, remaining_used),
-                      AUDITLOG_F(VramDeallocated, gpu_device), AUDITLOG_F(VramDeallocated, worker_id));
+    return std::tuple(
+        AUDITLOG_REQ(VramDeallocated, shard_id), AUDITLOG_F(VramDeallocated, freed_bytes),
+        AUDITLOG_F(VramDeallocated, remaining_used), AUDITLOG_F(VramDeallocated, gpu_device),
+        AUDITLOG_F(VramDeallocated, worker_id));
   }
 };
 
@@ -506,13 +511,12 @@ struct IntegrityViolation {
   std::string action_taken;
   std::optional<std::string> worker_id;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(IntegrityViolation, resource_type),
-                      AUDITLOG_REQ(IntegrityViolation, resource_id),
-                      AUDITLOG_F(IntegrityViolation, expected_hash),
-                      AUDITLOG_F(IntegrityViolation, actual_hash),
-                      AUDITLOG_F(IntegrityViolation, severity),
-                      AUDITLOG_F(IntegrityViolation, action_taken),
-                      AUDITLOG_F(IntegrityViolation, worker_id));
+    return std::tuple(
+        AUDITLOG_REQ(IntegrityViolation, resource_type),
+        AUDITLOG_REQ(IntegrityViolation, resource_id),
+        AUDITLOG_F(IntegrityViolation, expected_hash), AUDITLOG_F(IntegrityViolation, actual_hash),
+        AUDITLOG_F(IntegrityViolation, severity), AUDITLOG_F(IntegrityViolation, action_taken),
+        AUDITLOG_F(IntegrityViolation, worker_id));
   }
 };
 
@@ -562,10 +566,10 @@ struct InferenceExecuted {
   std::optional<std::string> provider_id;
   AuditResult result;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(InferenceExecuted, customer_id),
-                      AUDITLOG_REQ(InferenceExecuted, job_id), AUDITLOG_F(InferenceExecuted, model_ref),
-                      AUDITLOG_F(InferenceExecuted, tokens_processed),
-                      AUDITLOG_F(InferenceExecuted, provider_id), AUDITLOG_F(InferenceExecuted, result));
+    return std::tuple(
+        AUDITLOG_REQ(InferenceExecuted, customer_id), AUDITLOG_REQ(InferenceExecuted, job_id),
+        AUDITLOG_F(InferenceExecuted, model_ref), AUDITLOG_F(InferenceExecuted, tokens_processed),
+        AUDITLOG_F(InferenceExecuted, provider_id), AUDITLOG_F(InferenceExecuted, result));
   }
 };
 
@@ -576,8 +580,9 @@ struct ModelAccessed {
   std::string access_type;
   std::optional<std::string> provider_id;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(ModelAccessed, customer_id), AUDITLOG_REQ(ModelAccessed, model_ref),
-                      AUDITLOG_F(ModelAccessed, access_type), AUDITLOG_F(ModelAccessed, provider_id));
+    return std::tuple(
+        AUDITLOG_REQ(ModelAccessed, customer_id), AUDITLOG_REQ(ModelAccessed, model_ref),
+        AUDITLOG_F(ModelAccessed, access_type), AUDITLOG_F(ModelAccessed, provider_id));
   }
 };
 
@@ -612,8 +617,9 @@ struct GdprDataExport {
   std::string export_format;
   std::string file_hash;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(GdprDataExport, customer_id), AUDITLOG_F(GdprDataExport, data_types),
-                      AUDITLOG_F(GdprDataExport, export_format), AUDITLOG_F(GdprDataExport, file_hash));
+    return std::tuple(
+        AUDITLOG_REQ(GdprDataExport, customer_id), AUDITLOG_F(GdprDataExport, data_types),
+        AUDITLOG_F(GdprDataExport, export_format), AUDITLOG_F(GdprDataExport, file_hash));
   }
 };
 
@@ -640,7 +646,7 @@ struct LogRecovered {
   std::string segment;
   std::uint64_t offset = 0;  // where the torn bytes started in the segment
   std::uint64_t length = 0;
-  std::string sha256;        // of the quarantined bytes
+  std::string sha256;  // of the quarantined bytes
   std::string quarantine_file;
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(LogRecovered, segment), AUDITLOG_F(LogRecovered, offset),
@@ -672,10 +678,10 @@ struct SegmentArchived {
   std::uint64_t archive_bytes = 0;
   std::string segment_sha256;
   static constexpr auto Fields() {
-    return std::tuple(AUDITLOG_REQ(SegmentArchived, segment), AUDITLOG_REQ(SegmentArchived, archive),
-                      AUDITLOG_F(SegmentArchived, segment_bytes),
-                      AUDITLOG_F(SegmentArchived, archive_bytes),
-                      AUDITLOG_F(SegmentArchived, segment_sha256));
+    return std::tuple(
+        AUDITLOG_REQ(SegmentArchived, segment), AUDITLOG_REQ(SegmentArchived, archive),
+        AUDITLOG_F(SegmentArchived, segment_bytes), AUDITLOG_F(SegmentArchived, archive_bytes),
+        AUDITLOG_F(SegmentArchived, segment_sha256));
   }
 };
 

@@ -69,18 +69,18 @@ struct QueryOptions {
 struct Record {
   std::uint64_t seq = 0;
   std::string audit_id;
-  std::string timestamp;        // as stored: "2026-11-27T00:57:42.123456Z"
-  std::int64_t ts_micros = 0;   // the same, in microseconds since the Unix epoch (UTC)
+  std::string timestamp;       // as stored: "2026-11-27T00:57:42.123456Z"
+  std::int64_t ts_micros = 0;  // the same, in microseconds since the Unix epoch (UTC)
   std::string service_id;
   bool critical = false;
   std::string event_type;
-  std::string event_json;       // the raw JSON text of the "event" member
-  std::string sanitized_json;   // the raw JSON array of the "sanitized" member; empty if none
+  std::string event_json;      // the raw JSON text of the "event" member
+  std::string sanitized_json;  // the raw JSON array of the "sanitized" member; empty if none
   std::string prev_hash;
   std::string hash;
-  std::string line;             // the exact record line (JSON), without its '\n'
-  std::string segment;          // segment file name
-  std::uint64_t line_no = 0;    // 1-based line number in that segment
+  std::string line;           // the exact record line (JSON), without its '\n'
+  std::string segment;        // segment file name
+  std::uint64_t line_no = 0;  // 1-based line number in that segment
 
   bool sanitized() const { return !sanitized_json.empty(); }
 };
@@ -103,12 +103,12 @@ class QueryCursor {
   Result<bool> Next(Record* record);
 
   // Counters, for reporting what the walk saw.
-  std::uint64_t records_scanned() const;    // well-formed records looked at
+  std::uint64_t records_scanned() const;  // well-formed records looked at
   std::uint64_t records_matched() const;
-  std::uint64_t malformed_lines() const;    // complete lines that are not valid records
-  std::uint64_t torn_segments() const;      // segments ending in an incomplete line
+  std::uint64_t malformed_lines() const;  // complete lines that are not valid records
+  std::uint64_t torn_segments() const;    // segments ending in an incomplete line
   std::uint64_t segments_total() const;
-  std::uint64_t segments_skipped() const;   // skipped by time range without being read
+  std::uint64_t segments_skipped() const;  // skipped by time range without being read
   std::uint64_t bytes_read() const;
 
   struct Impl;

@@ -73,7 +73,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "a Result built from a Status needs an error");
     if (status_.ok()) status_ = Status(StatusCode::kFailedPrecondition, "Result without value");
@@ -108,9 +108,9 @@ class [[nodiscard]] Result {
 }  // namespace auditlog
 
 // Propagation helpers in the style of absl/status_macros.h.
-#define AUDITLOG_RETURN_IF_ERROR(expr)              \
-  do {                                              \
-    ::auditlog::Status auditlog_status_ = (expr);   \
+#define AUDITLOG_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::auditlog::Status auditlog_status_ = (expr);        \
     if (!auditlog_status_.ok()) return auditlog_status_; \
   } while (0)
 

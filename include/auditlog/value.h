@@ -22,14 +22,14 @@ class Value {
   using Storage = std::variant<std::string, std::int64_t, bool, StringList, Object>;
 
   Value() : v_(std::string()) {}
-  Value(std::string s) : v_(std::move(s)) {}             // NOLINT: implicit by design
-  Value(const char* s) : v_(std::string(s)) {}           // NOLINT
-  Value(std::int64_t i) : v_(i) {}                       // NOLINT
-  Value(int i) : v_(static_cast<std::int64_t>(i)) {}     // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}                    // NOLINT: implicit by design
+  Value(const char* s) : v_(std::string(s)) {}                  // NOLINT
+  Value(std::int64_t i) : v_(i) {}                              // NOLINT
+  Value(int i) : v_(static_cast<std::int64_t>(i)) {}            // NOLINT
   Value(std::uint32_t i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
-  Value(bool b) : v_(b) {}                               // NOLINT
-  Value(StringList l) : v_(std::move(l)) {}              // NOLINT
-  Value(Object o);                                       // NOLINT
+  Value(bool b) : v_(b) {}                                      // NOLINT
+  Value(StringList l) : v_(std::move(l)) {}                     // NOLINT
+  Value(Object o);                                              // NOLINT
 
   const Storage& storage() const { return v_; }
   Storage& storage() { return v_; }

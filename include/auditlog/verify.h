@@ -41,9 +41,9 @@ std::string_view FindingKindName(FindingKind kind);
 
 struct Finding {
   FindingKind kind;
-  std::string file;  // segment file name (relative to the log directory)
-  std::uint64_t line = 0;    // 1-based line number in that file (0: not about one line)
-  std::uint64_t offset = 0;  // byte offset of the line in that file
+  std::string file;                  // segment file name (relative to the log directory)
+  std::uint64_t line = 0;            // 1-based line number in that file (0: not about one line)
+  std::uint64_t offset = 0;          // byte offset of the line in that file
   std::optional<std::uint64_t> seq;  // the record's seq, when it could be read
   std::string reason;
 };
@@ -79,13 +79,13 @@ struct VerifyOptions {
 struct VerifyReport {
   std::vector<Finding> findings;
   std::uint64_t segments = 0;
-  std::uint64_t records = 0;           // complete record lines read
+  std::uint64_t records = 0;  // complete record lines read
   std::uint64_t critical_records = 0;
   std::uint64_t bytes = 0;
   std::optional<std::uint64_t> first_seq, last_seq;
   std::string first_timestamp, last_timestamp;
-  std::string last_hash;               // hash of the last record: an anchor to publish
-  std::string first_hash;              // hash of the first record verified
+  std::string last_hash;   // hash of the last record: an anchor to publish
+  std::string first_hash;  // hash of the first record verified
 
   // Ranged modes (last_n, since/until): the record just before the range, whose stored
   // hash anchored the first verified record's prev_hash. Unset when the range starts at

@@ -16,8 +16,7 @@ class FakeClockEnv : public EnvWrapper {
   // 2026-01-01T12:00:00Z: far from a UTC day boundary, so daily rotation stays out of the way.
   static constexpr std::int64_t kDefaultWallMicros = 1767268800LL * 1000000;
 
-  explicit FakeClockEnv(Env* target = Env::Default(),
-                        std::int64_t wall_micros = kDefaultWallMicros)
+  explicit FakeClockEnv(Env* target = Env::Default(), std::int64_t wall_micros = kDefaultWallMicros)
       : EnvWrapper(target), wall_(wall_micros) {}
 
   std::int64_t NowMicros() override { return wall_.load(); }

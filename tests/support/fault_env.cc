@@ -14,7 +14,9 @@ class FaultEnv::File final : public WritableFile {
   File(FaultEnv* env, std::shared_ptr<FileState> state, std::unique_ptr<WritableFile> target)
       : env_(env), state_(std::move(state)), target_(std::move(target)) {}
 
-  Status Append(std::string_view data) override { return env_->Append(state_, target_.get(), data); }
+  Status Append(std::string_view data) override {
+    return env_->Append(state_, target_.get(), data);
+  }
   Status Sync() override { return env_->Sync(state_, target_.get()); }
   Status Truncate(std::uint64_t size) override {
     return env_->Truncate(state_, target_.get(), size);
@@ -188,7 +190,8 @@ Status FaultEnv::DropUnsyncedData() {
   for (auto it = files_.begin(); it != files_.end();) {
     FileState& s = *it->second;
     if (s.created && !s.entry_durable) {
-      if (target()->FileExists(it->first)) AUDITLOG_RETURN_IF_ERROR(target()->RemoveFile(it->first));
+      if (target()->FileExists(it->first))
+        AUDITLOG_RETURN_IF_ERROR(target()->RemoveFile(it->first));
       it = files_.erase(it);
       continue;
     }

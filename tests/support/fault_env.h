@@ -43,7 +43,7 @@ class FaultEnv : public EnvWrapper {
   int sync_count() const;      // WritableFile::Sync calls that succeeded
   int sync_dir_count() const;  // SyncDir calls that succeeded
   int rename_count() const;
-  int create_count() const;    // NewWritableFile with kCreateExclusive that succeeded
+  int create_count() const;  // NewWritableFile with kCreateExclusive that succeeded
   void ResetCounters();
 
   // ---- faults ----------------------------------------------------------------------------
@@ -87,8 +87,8 @@ class FaultEnv : public EnvWrapper {
   struct FileState {
     std::uint64_t size = 0;
     std::uint64_t synced = 0;
-    bool created = false;        // created through this Env
-    bool entry_durable = true;   // its directory was fsync'ed since it was created / renamed
+    bool created = false;       // created through this Env
+    bool entry_durable = true;  // its directory was fsync'ed since it was created / renamed
     std::filesystem::path renamed_from;  // an undurable rename to undo on power loss
     bool entry_durable_before_rename = true;
     bool replaced_on_rename = false;

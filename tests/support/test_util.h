@@ -23,9 +23,9 @@ MATCHER(IsOk, "is OK") {
 
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::auditlog::testing::IsOk())
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::auditlog::testing::IsOk())
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                         \
-  auto AUDITLOG_CONCAT_(tmp_result_, __LINE__) = (expr);        \
-  ASSERT_OK(AUDITLOG_CONCAT_(tmp_result_, __LINE__).status());  \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                        \
+  auto AUDITLOG_CONCAT_(tmp_result_, __LINE__) = (expr);       \
+  ASSERT_OK(AUDITLOG_CONCAT_(tmp_result_, __LINE__).status()); \
   lhs = std::move(AUDITLOG_CONCAT_(tmp_result_, __LINE__)).value()
 
 // A fresh empty directory under the system temp dir, removed when the object dies.
