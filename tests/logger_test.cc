@@ -36,11 +36,6 @@ class LoggerTest : public ::testing::Test {
     config.env = &fault_;
     return config;
   }
-  std::unique_ptr<Logger> OpenLogger(const Config& config) {
-    auto logger = Logger::Open(config);
-    EXPECT_OK(logger.status());
-    return logger.ok() ? std::move(logger).value() : nullptr;
-  }
   void ExpectLogHolds(std::uint64_t records) {
     ASSERT_OK_AND_ASSIGN(VerifyReport report, Verify(dir_.path()));
     EXPECT_TRUE(report.intact()) << (report.findings.empty() ? "" : report.findings[0].reason);
@@ -58,8 +53,7 @@ TEST_F(LoggerTest, AssignsConsecutiveSeqsInEveryModeAndTheLogVerifies) {
     Config config = MakeConfig();
     config.mode = LocalMode{dir.path()};
     config.flush_mode = mode;
-    auto logger = OpenLogger(config);
-    ASSERT_NE(logger, nullptr);
+    ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
     for (int i = 1; i <= 20; ++i) {
       ASSERT_OK_AND_ASSIGN(std::uint64_t seq, logger->Emit(NumberedEvent(0, i, i % 7 == 0)));
       EXPECT_EQ(seq, static_cast<std::uint64_t>(i));
@@ -78,7 +72,7 @@ TEST_F(LoggerTest, AssignsConsecutiveSeqsInEveryModeAndTheLogVerifies) {
 }
 
 TEST_F(LoggerTest, AFailedEmitConsumesNoSeq) {
-  auto logger = OpenLogger(MakeConfig());
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(MakeConfig()));
   ASSERT_OK_AND_ASSIGN(std::uint64_t first, logger->Emit(NumberedEvent(0, 1)));
   auto bad = logger->Emit(AuthFailure{
       .attempted_user = "u", .reason = "r", .ip = "999.1.1.1", .path = "/", .service_id = "svc"});
@@ -93,7 +87,7 @@ TEST_F(LoggerTest, AFailedEmitConsumesNoSeq) {
 }
 
 TEST_F(LoggerTest, CallersCannotEmitSystemEvents) {
-  auto logger = OpenLogger(MakeConfig());
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(MakeConfig()));
   auto r = logger->Emit(LogRecovered{.segment = "x", .sha256 = "y", .quarantine_file = "z"});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("log_recovered"), std::string::npos);
@@ -108,7 +102,7 @@ TEST_F(LoggerTest, TimestampsNeverGoBackwardsInSeqOrder) {
   FaultEnv fault(&clock);
   Config config = MakeConfig();
   config.env = &fault;
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   ASSERT_OK(logger->Emit(NumberedEvent(0, 1)).status());
   clock.SetWallMicros(FakeClockEnv::kDefaultWallMicros - 60 * 1000000);  // NTP step back
   ASSERT_OK(logger->Emit(NumberedEvent(0, 2)).status());
@@ -126,7 +120,7 @@ TEST_F(LoggerTest, RejectPolicyReturnsBufferFullCountsItAndDropsNothingAccepted)
   Config config = MakeConfig();
   config.queue_capacity_events = 4;
   config.overflow = OverflowPolicy::kReject;
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   fault_.HoldAppends();  // the writer takes the first event and is stuck writing it
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_TRUE(fault_.WaitForHeldAppend(kLongWait));
@@ -154,7 +148,7 @@ TEST_F(LoggerTest, RejectPolicyReturnsBufferFullCountsItAndDropsNothingAccepted)
 TEST_F(LoggerTest, ByteCapacityLimitsTheQueueToo) {
   Config config = MakeConfig();
   config.queue_capacity_bytes = 400;  // a NumberedEvent body is well under 100 bytes
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   fault_.HoldAppends();
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_TRUE(fault_.WaitForHeldAppend(kLongWait));
@@ -179,7 +173,7 @@ TEST_F(LoggerTest, BlockPolicyWaitsForRoom) {
   config.queue_capacity_events = 2;
   config.overflow = OverflowPolicy::kBlock;
   config.block_timeout = std::chrono::seconds(60);
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   fault_.HoldAppends();
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_TRUE(fault_.WaitForHeldAppend(kLongWait));
@@ -209,7 +203,7 @@ TEST_F(LoggerTest, BlockPolicyTimesOut) {
   config.queue_capacity_events = 1;
   config.overflow = OverflowPolicy::kBlock;
   config.block_timeout = milliseconds(50);
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   fault_.HoldAppends();
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_TRUE(fault_.WaitForHeldAppend(kLongWait));
@@ -229,7 +223,7 @@ TEST_F(LoggerTest, ShutdownReleasesBlockedProducers) {
   config.queue_capacity_events = 1;
   config.overflow = OverflowPolicy::kBlock;
   config.block_timeout = std::chrono::seconds(60);
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   fault_.HoldAppends();
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_TRUE(fault_.WaitForHeldAppend(kLongWait));
@@ -247,7 +241,7 @@ TEST_F(LoggerTest, ShutdownReleasesBlockedProducers) {
 TEST_F(LoggerTest, ShutdownDrainsEverythingQueued) {
   Config config = MakeConfig();
   config.flush_mode = Batched{.size = 100000, .interval = std::chrono::hours(1)};
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   for (int i = 0; i < 500; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i)).status());
   ASSERT_OK(logger->Shutdown());
   const Stats stats = logger->GetStats();
@@ -266,14 +260,14 @@ TEST_F(LoggerTest, DestructorDrainsEverythingQueued) {
   {
     Config config = MakeConfig();
     config.flush_mode = Batched{.size = 100000, .interval = std::chrono::hours(1)};
-    auto logger = OpenLogger(config);
+    ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
     for (int i = 0; i < 300; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i)).status());
   }
   ExpectLogHolds(300);
 }
 
 TEST_F(LoggerTest, EmitAfterShutdownFailsClearly) {
-  auto logger = OpenLogger(MakeConfig());
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(MakeConfig()));
   ASSERT_OK(logger->Emit(NumberedEvent(0, 0)).status());
   ASSERT_OK(logger->Shutdown());
   auto r = logger->Emit(NumberedEvent(0, 1));
@@ -290,7 +284,7 @@ TEST_F(LoggerTest, EmitAfterShutdownFailsClearly) {
 }
 
 TEST_F(LoggerTest, ConcurrentShutdownsAgree) {
-  auto logger = OpenLogger(MakeConfig());
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(MakeConfig()));
   for (int i = 0; i < 50; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i)).status());
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { EXPECT_OK(logger->Shutdown()); });
@@ -299,13 +293,12 @@ TEST_F(LoggerTest, ConcurrentShutdownsAgree) {
 }
 
 TEST_F(LoggerTest, ShutdownReleasesTheDirectoryForTheNextLogger) {
-  auto first = OpenLogger(MakeConfig());
+  ASSERT_OK_AND_ASSIGN(auto first, Logger::Open(MakeConfig()));
   auto second = Logger::Open(MakeConfig());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
   ASSERT_OK(first->Emit(NumberedEvent(0, 0)).status());
   ASSERT_OK(first->Shutdown());
-  auto third = OpenLogger(MakeConfig());
-  ASSERT_NE(third, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto third, Logger::Open(MakeConfig()));
   ASSERT_OK_AND_ASSIGN(std::uint64_t seq, third->Emit(NumberedEvent(0, 1)));
   EXPECT_EQ(seq, 2u);  // the chain continues
   ASSERT_OK(third->Shutdown());
@@ -315,7 +308,7 @@ TEST_F(LoggerTest, ShutdownReleasesTheDirectoryForTheNextLogger) {
 TEST_F(LoggerTest, WaitDurableRejectsUnknownSeqsAndTimesOut) {
   Config config = MakeConfig();
   config.flush_mode = Batched{.size = 1000, .interval = std::chrono::hours(1)};
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   ASSERT_OK_AND_ASSIGN(std::uint64_t seq, logger->Emit(NumberedEvent(0, 0)));
   EXPECT_EQ(logger->WaitDurable(seq + 1, milliseconds(10)).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(logger->WaitDurable(seq, milliseconds(10)).code(), StatusCode::kTimeout);
@@ -368,7 +361,7 @@ TEST_F(LoggerTest, DisabledModeDoesNothingAndReturnsAtOnce) {
 TEST_F(LoggerTest, StatsCountCriticalEventsAndNeutralizedFields) {
   Config config = MakeConfig();
   config.flush_mode = Immediate{};
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   ASSERT_OK(logger
                 ->Emit(AuthFailure{.attempted_user = "mal\x1b[2Jlory",
                                    .reason = "bad\npw",
@@ -398,7 +391,7 @@ TEST_F(LoggerTest, MetricsTextIsPrometheusExpositionFormat) {
   Config config = MakeConfig();
   config.flush_mode = Hybrid{
       .batch_size = 100, .batch_interval = std::chrono::seconds(1), .critical_immediate = true};
-  auto logger = OpenLogger(config);
+  ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   for (int i = 0; i < 3; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i, i == 2)).status());
   ASSERT_OK(logger->Flush());
   const std::string text = logger->MetricsText();

@@ -54,12 +54,6 @@ class StorageTest : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<RecordWriter> OpenWriter(RecordWriter::Options o) {
-    auto w = RecordWriter::Open(o);
-    EXPECT_TRUE(w.ok()) << w.status().ToString();
-    return w.ok() ? std::move(w).value() : nullptr;
-  }
-
   // Frames, writes and syncs `n` task_completed records.
   void Append(RecordWriter* w, int n) {
     std::string batch;
@@ -95,7 +89,7 @@ class StorageTest : public ::testing::Test {
 TEST_F(StorageTest, SizeRotationKeepsTheChainAcrossSegments) {
   auto o = Options();
   o.rotation = RotationPolicy::SizeLimit(2000);
-  auto w = OpenWriter(o);
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(o));
   for (int i = 0; i < 30; ++i) {
     Append(w.get(), 1);
     if (w->RotationDue(env_.NowMicros())) {
@@ -124,7 +118,7 @@ TEST_F(StorageTest, SizeRotationKeepsTheChainAcrossSegments) {
 TEST_F(StorageTest, DailyRotationPutsTheFirstEventAfterMidnightInANewSegment) {
   auto o = Options();
   o.rotation = RotationPolicy::Daily();
-  auto w = OpenWriter(o);
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(o));
   Append(w.get(), 2);
   EXPECT_FALSE(w->RotationDue(env_.NowMicros()));
   env_.Advance(61LL * 1000000);  // 00:00:01 the next day
@@ -144,7 +138,7 @@ TEST_F(StorageTest, DailyRotationPutsTheFirstEventAfterMidnightInANewSegment) {
 
 TEST_F(StorageTest, SeqAndChainContinueAcrossRestarts) {
   for (int run = 0; run < 3; ++run) {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     EXPECT_EQ(w->next_seq(), static_cast<std::uint64_t>(run * 5 + 1));
     Append(w.get(), 5);
     ASSERT_OK(w->Close());
@@ -164,7 +158,7 @@ TEST_F(StorageTest, SegmentNamesSortInLogOrderPastThousands) {
   }
   auto o = Options();
   o.rotation = RotationPolicy::SizeLimit(1);
-  auto w = OpenWriter(o);
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(o));
   for (int i = 0; i < 120; ++i) {
     Append(w.get(), 1);
     ASSERT_OK(w->Rotate());
@@ -179,7 +173,7 @@ TEST_F(StorageTest, SegmentNamesSortInLogOrderPastThousands) {
 }
 
 TEST_F(StorageTest, SecondWriterOnTheSameDirectoryFailsNamingTheHolder) {
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   auto second = RecordWriter::Open(Options());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
@@ -188,12 +182,12 @@ TEST_F(StorageTest, SecondWriterOnTheSameDirectoryFailsNamingTheHolder) {
       << second.status().message();
   ASSERT_OK(w->Close());
   w.reset();
-  EXPECT_NE(OpenWriter(Options()), nullptr);  // released with the first writer
+  EXPECT_OK(RecordWriter::Open(Options()).status());  // released with the first writer
 }
 
 TEST_F(StorageTest, TornTailIsQuarantinedAndRecordedNotDropped) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     Append(w.get(), 3);
     ASSERT_OK(w->Sync());
     // Simulate a crash mid-write: half a record after the last complete line, no Close.
@@ -206,7 +200,7 @@ TEST_F(StorageTest, TornTailIsQuarantinedAndRecordedNotDropped) {
   const std::uint64_t offset = fs::file_size(seg) - torn.size();
   EXPECT_TRUE(VerifyLog().torn_tail());
 
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   EXPECT_EQ(w->next_seq(), 5u);  // seq 4 went to the log_recovered record
   Append(w.get(), 1);
   ASSERT_OK(w->Close());
@@ -232,14 +226,14 @@ TEST_F(StorageTest, TornTailIsQuarantinedAndRecordedNotDropped) {
 TEST_F(StorageTest, LargeTornTailIsQuarantinedWhole) {
   std::uint64_t offset = 0;
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     Append(w.get(), 300);  // > 64 KiB of records before the tail
     offset = fs::file_size(w->segment_path());
   }
   const fs::path seg = SegmentFiles(dir_.path()).back();
   const std::string torn(200 * 1024, 'x');  // larger than the first tail window
   std::ofstream(seg, std::ios::app) << torn;
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   EXPECT_EQ(w->next_seq(), 302u);  // 300 records, then the log_recovered record
   ASSERT_OK(w->Close());
   EXPECT_EQ(ReadFile(seg.string() + ".torn-" + std::to_string(offset)), torn);
@@ -248,7 +242,7 @@ TEST_F(StorageTest, LargeTornTailIsQuarantinedWhole) {
 
 TEST_F(StorageTest, ManifestDescribesClosedSegmentsWithChecksums) {
   auto o = Options();
-  auto w = OpenWriter(o);
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(o));
   Append(w.get(), 4);
   ASSERT_OK(w->Rotate());
   Append(w.get(), 2);
@@ -277,7 +271,7 @@ TEST_F(StorageTest, ManifestDescribesClosedSegmentsWithChecksums) {
 
 TEST_F(StorageTest, ManifestTimeRangesLetQueriesSkipSegmentsUnread) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     for (int day = 0; day < 3; ++day) {
       Append(w.get(), 2);
       ASSERT_OK(w->Rotate());
@@ -311,12 +305,12 @@ TEST_F(StorageTest, ManifestTimeRangesLetQueriesSkipSegmentsUnread) {
 
 TEST_F(StorageTest, SegmentLeftOpenByACrashIsClosedAtTheNextOpen) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     Append(w.get(), 3);
     // no Close: the process "crashed"
   }
   EXPECT_FALSE(LoadedManifest().clean_shutdown);
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   const SegmentEntry& first = w->manifest().segments.front();
   EXPECT_EQ(first.state, SegmentState::kClosed);
   EXPECT_EQ(first.records, 3u);
@@ -326,7 +320,7 @@ TEST_F(StorageTest, SegmentLeftOpenByACrashIsClosedAtTheNextOpen) {
 
 TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     for (int i = 0; i < 4; ++i) {
       Append(w.get(), 3);
       ASSERT_OK(w->Rotate());
@@ -345,7 +339,7 @@ TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
   EXPECT_EQ(plan[1].kind, RetentionAction::kArchive);
   EXPECT_EQ(plan[2].kind, RetentionAction::kArchive);
 
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   std::vector<Event> records;
   ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
   std::string batch;
@@ -384,7 +378,7 @@ TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
 
 TEST_F(StorageTest, RetentionNeverDeletesBeforeTheMinimumRetention) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     Append(w.get(), 2);
     ASSERT_OK(w->Close());
   }
@@ -398,7 +392,7 @@ TEST_F(StorageTest, RetentionNeverDeletesBeforeTheMinimumRetention) {
 
 TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     Append(w.get(), 2);
     ASSERT_OK(w->Close());
   }
@@ -407,7 +401,7 @@ TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   contents[10] = contents[10] == '1' ? '2' : '1';
   testing::WriteFile(seg, contents);
   env_.Advance(100 * kDay);
-  auto w = OpenWriter(Options());
+  ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
   std::vector<Event> records;
   const Status s = w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records);
   EXPECT_TRUE(records.empty());
@@ -422,7 +416,7 @@ class ManifestVerifyTest : public StorageTest {
  protected:
   // Three closed segments of 3 records each, cleanly shut down.
   void SetUp() override {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     for (int i = 0; i < 3; ++i) {
       Append(w.get(), 3);
       if (i < 2) {
@@ -538,7 +532,7 @@ TEST_F(ManifestVerifyTest, ArchivedAndDeletedSegmentsStillVerify) {
   const RetentionPolicy policy{
       .min_retention_days = 150, .archive_after_days = 100, .delete_after_days = 150};
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     std::vector<Event> records;
     // All three are 200 days old: the policy deletes all three.
     ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
@@ -557,7 +551,7 @@ TEST_F(ManifestVerifyTest, ArchivedAndDeletedSegmentsStillVerify) {
 TEST_F(ManifestVerifyTest, ArchivedSegmentsVerifyAndATamperedArchiveIsReported) {
   env_.Advance(120 * kDay);
   {
-    auto w = OpenWriter(Options());
+    ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
     std::vector<Event> records;
     ASSERT_OK(w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records));
     EXPECT_EQ(records.size(), 3u);  // archived, not deleted (2555-day minimum)
