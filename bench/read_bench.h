@@ -1,5 +1,5 @@
 // The reading side of auditlog-bench: `auditlog verify` MB/s and query records/s on a large
-// generated log (see bench/read_bench.cc and the README's "Reading: verify and query").
+// generated log (see bench/read_bench.cc and docs/PERFORMANCE.md, "Reading: verify and query").
 #pragma once
 
 #include <cstdint>

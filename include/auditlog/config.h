@@ -31,7 +31,8 @@ struct DisabledMode {};
 using Mode = std::variant<LocalMode, DisabledMode>;
 
 // The three flush (fsync) policies. Writes happen promptly in every mode; the mode decides
-// when the writer fsyncs and therefore what a power loss can take (see README).
+// when the writer fsyncs and therefore what a power loss can take (docs/API.md, "Flush
+// modes and loss windows").
 //
 // Immediate: nothing written stays un-fsynced; concurrent producers share each fsync.
 struct Immediate {};
