@@ -18,8 +18,9 @@
 
 namespace auditlog::internal {
 
-// manifest.json is read only up to this size (a real log needs about 700 bytes per segment
-// entry, so this holds more than 20,000 segments); a larger file is kCorruption, unread.
+// manifest.json is read only up to this size (an entry takes 700-900 bytes, so this holds
+// about 18,000 segments or more: 50 years of daily rotation); a larger file is kCorruption,
+// unread.
 inline constexpr std::uint64_t kMaxManifestBytes = 16 << 20;
 // Before the JSON document is built: at most this nesting depth (the format needs 4) and
 // about this many JSON values (a real entry has 18), so that no manifest within the size
