@@ -337,7 +337,8 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   // A full verification also checks the files against manifest.json.
   std::unique_ptr<internal::ManifestChecker> manifest;
   if (!report.ranged) {
-    AUDITLOG_ASSIGN_OR_RETURN(manifest, internal::ManifestChecker::Create(env, dir, segments, std::move(loaded)));
+    AUDITLOG_ASSIGN_OR_RETURN(
+        manifest, internal::ManifestChecker::Create(env, dir, segments, std::move(loaded)));
     if (auto anchor = manifest->DeletedPrefixAnchor()) {
       verifier.StartAfterDeleted(anchor->first, anchor->second);
     }
