@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "log_dir.h"
 #include "manifest.h"
 #include "record_format.h"
 #include "zstd_file.h"
@@ -15,48 +16,39 @@ namespace auditlog::internal {
 namespace fs = std::filesystem;
 
 Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir) {
-  AUDITLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
-  std::map<std::uint64_t, SegmentFile> by_index;
-  for (const std::string& name : names) {
-    std::string_view plain = name;
-    bool archived = false;
-    if (plain.size() > kArchiveSuffix.size() &&
-        plain.substr(plain.size() - kArchiveSuffix.size()) == kArchiveSuffix) {
-      plain.remove_suffix(kArchiveSuffix.size());
-      archived = true;
-    }
-    const auto index = ParseSegmentFileName(plain);
-    if (!index) continue;
-    auto it = by_index.find(*index);
-    if (it != by_index.end()) {
-      // Both NAME and NAME.zst: the plain file is authoritative until archival removes it.
-      if (archived || it->second.name != plain) continue;
-      it->second.path = dir / name;
-      it->second.archived = false;
-      continue;
-    }
-    SegmentFile s;
-    s.index = *index;
-    s.name = std::string(plain);
-    s.path = dir / name;
-    s.archived = archived;
-    by_index.emplace(*index, std::move(s));
-  }
-  // Time ranges of closed segments, from the manifest when there is a readable one (a
-  // reader that finds none simply reads the segments to learn them).
+  // A reader that finds no readable manifest simply reads the segments to learn their time
+  // ranges.
   auto manifest = LoadManifest(env, dir);
-  if (manifest.ok() && manifest->has_value()) {
-    for (const SegmentEntry& e : (*manifest)->segments) {
-      auto it = by_index.find(e.index);
-      if (it == by_index.end() || it->second.name != e.name || e.records == 0) continue;
+  const Manifest* m = manifest.ok() && manifest->has_value() ? &**manifest : nullptr;
+  return ListLogSegments(env, dir, m);
+}
+
+Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir,
+                                                 const Manifest* manifest) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::vector<ListedSegment> listed, ListSegmentNames(env, dir));
+  std::vector<SegmentFile> out;
+  out.reserve(listed.size());
+  for (ListedSegment& l : listed) {
+    SegmentFile s;
+    s.index = l.index;
+    // Both NAME and NAME.zst: the plain file is authoritative until archival removes it.
+    s.archived = !l.plain;
+    s.path = dir / (l.plain ? l.name : ArchiveFileName(l.name));
+    s.name = std::move(l.name);
+    out.push_back(std::move(s));
+  }
+  // Time ranges of closed segments, from the manifest.
+  if (manifest != nullptr) {
+    std::map<std::string_view, SegmentFile*> by_name;
+    for (SegmentFile& s : out) by_name.emplace(s.name, &s);
+    for (const SegmentEntry& e : manifest->segments) {
+      auto it = by_name.find(e.name);
+      if (it == by_name.end() || e.records == 0) continue;
       if (e.state != SegmentState::kClosed && e.state != SegmentState::kArchived) continue;
-      it->second.first_ts_micros = e.first_ts_micros;
-      it->second.last_ts_micros = e.last_ts_micros;
+      it->second->first_ts_micros = e.first_ts_micros;
+      it->second->last_ts_micros = e.last_ts_micros;
     }
   }
-  std::vector<SegmentFile> out;
-  out.reserve(by_index.size());
-  for (auto& [index, segment] : by_index) out.push_back(std::move(segment));
   return out;
 }
 

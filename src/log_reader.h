@@ -28,11 +28,18 @@ struct SegmentFile {
   std::optional<std::int64_t> first_ts_micros, last_ts_micros;
 };
 
-// THE function that lists a log's segment files, in log order (ascending index). A segment
-// whose ".audit" file is gone but whose "NAME.audit.zst" archive exists is listed as
-// archived; when both exist (archival in progress) the plain file wins. Other files are
-// ignored. kNotFound when `dir` does not exist, kIOError when it cannot be read.
+// THE function that lists a log's segment files, in log order (ascending index; built on
+// log_dir.h's ListSegmentNames, so only valid segment names are listed). A segment whose
+// ".audit" file is gone but whose "NAME.audit.zst" archive exists is listed as archived; when
+// both exist (archival in progress) the plain file wins. Two names with one index are both
+// listed (sorted by name). Other files are ignored. kNotFound when `dir` does not exist, kIOError
+// when it cannot be read.
 Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem::path& dir);
+// The same, with the log's manifest already loaded (null: none), so that a reader that needs
+// the manifest too parses it once.
+struct Manifest;
+Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem::path& dir,
+                                                 const Manifest* manifest);
 
 // Opens a segment for reading (decompressing archived segments transparently).
 Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& segment);

@@ -14,11 +14,19 @@
 
 #include "auditlog/env.h"
 #include "auditlog/status.h"
+#include "log_dir.h"  // kManifestFileName, kLockFileName, segment names
 
 namespace auditlog::internal {
 
-inline constexpr std::string_view kManifestFileName = "manifest.json";
-inline constexpr std::string_view kLockFileName = "LOCK";
+// manifest.json is read only up to this size (an entry takes 700-900 bytes, so this holds
+// about 18,000 segments or more: 50 years of daily rotation); a larger file is kCorruption,
+// unread.
+inline constexpr std::uint64_t kMaxManifestBytes = 16 << 20;
+// Before the JSON document is built: at most this nesting depth (the format needs 4) and
+// about this many JSON values (a real entry has 18), so that no manifest within the size
+// limit costs more than a bounded amount of memory.
+inline constexpr int kMaxManifestDepth = 8;
+inline constexpr std::size_t kMaxManifestValues = 1'000'000;
 
 enum class SegmentState : std::uint8_t {
   kActive,    // being written; its counts in the manifest may lag behind the file
@@ -63,13 +71,35 @@ struct Manifest {
   const SegmentEntry* Find(std::string_view name) const;
 
   std::string ToJson() const;
-  // Parses manifest JSON; kCorruption naming the member on any problem.
+  // Parses manifest JSON and validates it (ValidateManifest). Never throws: any problem is
+  // kCorruption naming the member, and for a segment entry its position and name, e.g.
+  // `manifest: segments[2] (0000000003-2026-11-27.audit): "last_seq" is not an unsigned
+  // integer (it is a string)`. Checked: the text (valid JSON, no duplicate member names,
+  // nesting and value count within the limits above); "format" == "auditlog-manifest";
+  // "version" the integer 1; every member's type: integers are JSON unsigned integers that
+  // fit in 64 bits (no sign, fraction or exponent), timestamps null or the record form
+  // (§3), hashes 64 lowercase hex digits, "state" one of the four names, "archive" an
+  // object present exactly on archived entries. Unknown members are ignored.
   static Result<Manifest> Parse(std::string_view json);
 };
 
+// The rules every manifest obeys, checked by Parse and before every save; kCorruption
+// naming the entry otherwise. service_id matches [A-Za-z0-9._-]{1,64}; each entry's name is
+// a valid segment name (log_dir.h: no '/', "..", absolute path, …) and its index is the
+// name's index (so 1..kMaxSegmentIndex); indexes strictly increase (entries are in log
+// order, names unique); an entry with records has 1 <= first_seq <= last_seq, 64-hex
+// first/last hash and records <= last_seq - first_seq + 1, one without has all of these
+// zero or empty; seq ranges strictly increase from entry to entry; closed and archived
+// entries have a 64-hex sha256; an archived entry's archive name is exactly NAME.zst with a
+// 64-hex archive sha256; deleted entries form a prefix of the list; only the last entry may
+// be active, and none when clean_shutdown is true.
+Status ValidateManifest(const Manifest& manifest);
+
 // Loads DIR/manifest.json; nullopt when there is none (a log from before manifests, or new).
+// A file over kMaxManifestBytes is kCorruption without being read.
 Result<std::optional<Manifest>> LoadManifest(Env* env, const std::filesystem::path& dir);
-// Writes DIR/manifest.json atomically and durably.
+// Writes DIR/manifest.json atomically and durably, after checking ValidateManifest (so the
+// writer never saves what Parse would reject).
 Status SaveManifest(Env* env, const std::filesystem::path& dir, const Manifest& manifest);
 
 // The "NAME.sha256" companion in sha256sum format: "<64 hex>  NAME\n".

@@ -70,38 +70,6 @@ void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view ser
   out->append("\"}\n");
 }
 
-std::string SegmentFileName(std::uint64_t index, std::int64_t created_micros) {
-  const std::time_t t = static_cast<std::time_t>(created_micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%010llu-%04d-%02d-%02d.audit",
-                static_cast<unsigned long long>(index), tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday);
-  return buf;
-}
-
-std::optional<std::uint64_t> ParseSegmentFileName(std::string_view name) {
-  // 10 digits, '-', YYYY-MM-DD, ".audit"
-  if (name.size() != 10 + 1 + 10 + kSegmentSuffix.size()) return std::nullopt;
-  if (name.substr(name.size() - kSegmentSuffix.size()) != kSegmentSuffix) return std::nullopt;
-  const std::string_view date = name.substr(11, 10);
-  auto digits = [](std::string_view s) {
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-    }
-    return true;
-  };
-  if (name[10] != '-' || date[4] != '-' || date[7] != '-' || !digits(date.substr(0, 4)) ||
-      !digits(date.substr(5, 2)) || !digits(date.substr(8, 2))) {
-    return std::nullopt;
-  }
-  std::uint64_t index = 0;
-  const auto r = std::from_chars(name.data(), name.data() + 10, index);
-  if (r.ec != std::errc() || r.ptr != name.data() + 10) return std::nullopt;
-  return index;
-}
-
 std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
   // 0123456789012345678901234567
   // 2026-11-27T00:57:42.123456Z

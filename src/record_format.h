@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "auditlog/status.h"
+#include "log_dir.h"  // segment file names (SegmentFileName, ParseSegmentFileName)
 
 namespace auditlog::internal {
 
@@ -20,7 +21,6 @@ inline constexpr std::string_view kGenesisHash =
 // A line ends with `,"hash":"` + 64 hex digits + `"}`; the hash covers everything before it.
 inline constexpr std::string_view kHashMemberPrefix = ",\"hash\":\"";
 inline constexpr std::size_t kHashSuffixBytes = 9 + 64 + 2;  // 75
-inline constexpr std::string_view kSegmentSuffix = ".audit";
 
 // The hash of a line (without its '\n'), computed over all but its last 75 bytes.
 // REQUIRES: line.size() > kHashSuffixBytes.
@@ -37,12 +37,6 @@ bool IsLowerHex64(std::string_view s);
 void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view service_id,
                  bool critical, std::string_view body, std::string_view prev_hash, std::string* out,
                  char hash_out[64]);
-
-// Segment file names: 10-digit zero-padded index, creation date (UTC), ".audit", e.g.
-// "0000000001-2026-11-27.audit". The fixed-width index makes names sort in log order.
-std::string SegmentFileName(std::uint64_t index, std::int64_t created_micros);
-// The index of a segment file name, or nullopt if `name` is not one.
-std::optional<std::uint64_t> ParseSegmentFileName(std::string_view name);
 
 // What a record line says about itself. Views point into the parsed line or the parser and
 // stay valid until the next Parse() on the same parser.

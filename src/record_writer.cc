@@ -3,9 +3,11 @@
 #include "record_writer.h"
 
 #include <algorithm>
+#include <limits>
 #include <system_error>
 #include <vector>
 
+#include "log_dir.h"
 #include "log_reader.h"
 #include "record_format.h"
 #include "zstd_file.h"
@@ -16,18 +18,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTornMarker = ".torn-";
-
-// Segment files of `dir` as (index, name), in log order.
+// Plain segment files of `dir` as (index, name), in log order (log_dir's one listing).
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ListSegments(Env* env,
                                                                         const fs::path& dir) {
-  AUDITLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
+  AUDITLOG_ASSIGN_OR_RETURN(std::vector<ListedSegment> listed, ListSegmentNames(env, dir));
   std::vector<std::pair<std::uint64_t, std::string>> segments;
-  for (std::string& name : names) {
-    if (auto index = ParseSegmentFileName(name)) segments.emplace_back(*index, std::move(name));
+  for (ListedSegment& l : listed) {
+    if (l.plain) segments.emplace_back(l.index, std::move(l.name));
   }
-  std::sort(segments.begin(), segments.end());
   return segments;
+}
+
+// The largest seq a writer writes (the Logger hands out no more either): a log whose last
+// record has it cannot continue, and nothing ever wraps to seq 0.
+constexpr std::uint64_t kMaxSeq = std::numeric_limits<std::uint64_t>::max() - 1;
+
+Status SeqExhausted(const std::string& what, std::uint64_t seq) {
+  return Status::FailedPrecondition(
+      what + " has seq " + std::to_string(seq) + ", and " + std::to_string(kMaxSeq) +
+      " is the largest a log may use: the log cannot continue without reusing seq numbers "
+      "(start a new log directory)");
 }
 
 std::int64_t UtcDay(std::int64_t micros) {
@@ -131,9 +141,11 @@ Result<ChainState> ReadChainState(Env* env, const fs::path& dir, TornTail* torn)
     if (!record.hash_matches) {
       return Status::Corruption(path.string() + ": last record's hash does not match its contents");
     }
+    if (record.seq >= kMaxSeq) return SeqExhausted(path.string() + ": the last record", record.seq);
     state.next_seq = record.seq + 1;
     state.last_hash.assign(record.hash);
     state.last_ts_micros = record.ts_micros;
+    state.last_record_segment_index = it->first;
     return state;
   }
   return state;
@@ -150,24 +162,21 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& in) {
   std::unique_ptr<RecordWriter> w(new RecordWriter(options));
   AUDITLOG_ASSIGN_OR_RETURN(w->lock_, env->LockFile(options.dir / kLockFileName));
 
-  TornTail torn;
-  AUDITLOG_ASSIGN_OR_RETURN(w->chain_, ReadChainState(env, options.dir, &torn));
+  // Everything read from the directory is checked before anything builds on it or changes
+  // a file: the manifest (Parse validates every field), the segment files against it, and
+  // the chain's last record against what the manifest says.
   AUDITLOG_ASSIGN_OR_RETURN(std::optional<Manifest> manifest, LoadManifest(env, options.dir));
+  const bool had_manifest = manifest.has_value();
   if (manifest) {
     w->manifest_ = std::move(*manifest);
   } else {
     w->manifest_.service_id = options.service_id;
     w->manifest_.created_micros = env->NowMicros();
   }
-  // Segments archived or deleted by retention still count: for numbering, and for the
-  // chain when no plain segment after them holds a record (seq must never be reused).
-  for (const SegmentEntry& e : w->manifest_.segments) {
-    w->chain_.last_segment_index = std::max(w->chain_.last_segment_index, e.index);
-    if (e.state != SegmentState::kActive && e.records > 0 && e.last_seq >= w->chain_.next_seq) {
-      w->chain_.next_seq = e.last_seq + 1;
-      w->chain_.last_hash = e.last_hash;
-    }
-  }
+  if (had_manifest) AUDITLOG_RETURN_IF_ERROR(w->CheckUnlistedSegments());
+  TornTail torn;
+  AUDITLOG_ASSIGN_OR_RETURN(w->chain_, ReadChainState(env, options.dir, &torn));
+  AUDITLOG_RETURN_IF_ERROR(w->ResolveChainAnchor());
   if (!torn.segment.empty()) AUDITLOG_RETURN_IF_ERROR(w->Recover(torn));
   AUDITLOG_RETURN_IF_ERROR(w->ReconcileManifest());
   w->manifest_.clean_shutdown = false;
@@ -191,6 +200,112 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& in) {
 RecordWriter::~RecordWriter() {
   // The owner calls Close() and reports its status; here we only release the descriptor.
   if (file_) file_->Close().IgnoreError();
+}
+
+// A plain segment file the manifest does not list is accepted only when it is newer than
+// every entry (created just before a crash, before the manifest naming it was saved); any
+// other (added, renamed, a second file with an entry's index) is foreign: the writer will
+// not build on it.
+Status RecordWriter::CheckUnlistedSegments() const {
+  std::uint64_t max_index = 0;
+  for (const SegmentEntry& e : manifest_.segments) max_index = std::max(max_index, e.index);
+  AUDITLOG_ASSIGN_OR_RETURN(auto segments, ListSegments(options_.env, options_.dir));
+  for (const auto& [index, name] : segments) {
+    if (index > max_index || manifest_.Find(name) != nullptr) continue;
+    return Status::Corruption((options_.dir / name).string() +
+                              ": a segment file the manifest does not list, with an index not "
+                              "newer than its entries (added or renamed?); not continuing the "
+                              "log (run auditlog verify)");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// The last record of an archived segment, checked against its manifest entry.
+Status CheckArchivedLastRecord(Env* env, const fs::path& dir, const SegmentEntry& e) {
+  SegmentFile segment;
+  segment.index = e.index;
+  segment.name = e.name;
+  segment.path = dir / ArchiveFileName(e.name);
+  segment.archived = true;
+  AUDITLOG_ASSIGN_OR_RETURN(auto reader, LineReader::Open(env, segment));
+  std::string last;
+  std::string_view line;
+  std::uint64_t offset = 0;
+  for (;;) {
+    AUDITLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&line, &offset));
+    if (!more) break;
+    last.assign(line);
+  }
+  RecordParser parser;
+  RecordView r;
+  if (parser.Parse(last, &r).ok() && r.hash_matches && r.seq == e.last_seq &&
+      r.hash == e.last_hash) {
+    return Status::Ok();
+  }
+  return Status::Corruption(segment.path.string() +
+                            ": its last record is not the one its manifest entry names (seq " +
+                            std::to_string(e.last_seq) + "); not continuing the chain from it");
+}
+
+}  // namespace
+
+// Where the chain continues, cross-checked with the files: the last record in the plain
+// segment files (chain_, from ReadChainState), unless the manifest names a newer segment
+// that held later records and was archived (its archive's last record must be the one the
+// entry names) or deleted (only the manifest still knows its end). Whatever the manifest
+// says about a segment whose file holds the last record must match that record, and no
+// older entry may claim a later seq. Also sets the next segment index past every entry.
+Status RecordWriter::ResolveChainAnchor() {
+  const std::uint64_t file_index = chain_.last_record_segment_index;  // 0: no record
+  const std::uint64_t file_seq = chain_.next_seq - 1;
+  auto where = [&](const SegmentEntry& e) {
+    return "manifest entry " + e.name + " (seq " + std::to_string(e.first_seq) + ".." +
+           std::to_string(e.last_seq) + ")";
+  };
+  const std::string file_end = "the last record in the segment files is seq " +
+                               std::to_string(file_seq) + " in segment index " +
+                               std::to_string(file_index);
+  const SegmentEntry* anchor = nullptr;
+  for (const SegmentEntry& e : manifest_.segments) {
+    chain_.last_segment_index = std::max(chain_.last_segment_index, e.index);
+    if (e.state == SegmentState::kActive) continue;  // its counts lag behind the file
+    if (e.index == file_index) {
+      if (e.records == 0 || e.last_seq != file_seq || e.last_hash != chain_.last_hash) {
+        return Status::Corruption(where(e) + " does not end with its file's last record (" +
+                                  file_end + "); not continuing the log (run auditlog verify)");
+      }
+    } else if (e.records == 0) {
+      continue;
+    } else if (e.index < file_index) {
+      if (e.last_seq >= file_seq) {
+        return Status::Corruption(where(e) + " ends after the newest record (" + file_end +
+                                  "); not continuing the log (run auditlog verify)");
+      }
+    } else if (e.state == SegmentState::kClosed ||
+               options_.env->FileExists(options_.dir / e.name)) {
+      // Its plain file is gone, or holds no complete record, though the entry names some.
+      return Status::Corruption(where(e) + ": the segment's records are missing from its file (" +
+                                (file_index ? file_end : "no segment file holds a record") +
+                                "); not continuing the log (run auditlog verify)");
+    } else {
+      anchor = &e;  // archived or deleted, newer than every record in the plain files
+    }
+  }
+  if (anchor == nullptr) return Status::Ok();
+  if (anchor->state == SegmentState::kArchived) {
+    if (!options_.env->FileExists(options_.dir / ArchiveFileName(anchor->name))) {
+      return Status::Corruption(where(*anchor) +
+                                ": archived, but its archive is missing: the chain cannot be "
+                                "continued from a record no file holds (run auditlog verify)");
+    }
+    AUDITLOG_RETURN_IF_ERROR(CheckArchivedLastRecord(options_.env, options_.dir, *anchor));
+  }
+  if (anchor->last_seq >= kMaxSeq) return SeqExhausted(where(*anchor), anchor->last_seq);
+  chain_.next_seq = anchor->last_seq + 1;
+  chain_.last_hash = anchor->last_hash;
+  return Status::Ok();
 }
 
 // Crash recovery. Order: the torn bytes are made durable in the quarantine file before the
@@ -240,6 +355,7 @@ Status RecordWriter::CloseSegmentEntry(SegmentEntry* entry, const std::string& s
 // does not know (created just before a crash) is added.
 Status RecordWriter::ReconcileManifest() {
   AUDITLOG_ASSIGN_OR_RETURN(auto segments, ListSegments(options_.env, options_.dir));
+  std::vector<std::string> closing;
   for (const auto& [index, name] : segments) {
     SegmentEntry* entry = manifest_.Find(name);
     if (entry == nullptr) {
@@ -260,18 +376,49 @@ Status RecordWriter::ReconcileManifest() {
       AUDITLOG_RETURN_IF_ERROR(file->Close());
     }
     AUDITLOG_RETURN_IF_ERROR(SummarizeSegment(options_.env, options_.dir / name, entry));
-    AUDITLOG_RETURN_IF_ERROR(CloseSegmentEntry(entry, entry->sha256, entry->bytes));
+    entry->state = SegmentState::kClosed;
+    closing.push_back(name);
   }
   std::sort(manifest_.segments.begin(), manifest_.segments.end(),
             [](const SegmentEntry& a, const SegmentEntry& b) { return a.index < b.index; });
+  for (const SegmentEntry& e : manifest_.segments) {
+    if (e.state == SegmentState::kActive) {  // its file is not in the directory
+      return Status::Corruption((options_.dir / e.name).string() +
+                                ": the segment the previous process was writing is missing "
+                                "(deleted or renamed?); not continuing the log (run auditlog "
+                                "verify)");
+    }
+  }
+  // What was summarized from the files must obey the manifest's rules (e.g. a seq range that
+  // does not overlap the segment before it) before anything is written or built on it.
+  Status valid = ValidateManifest(manifest_);
+  if (!valid.ok()) {
+    return Status::Corruption("segments the previous process left open do not fit the log: " +
+                              valid.message() + " (run auditlog verify)");
+  }
+  for (const std::string& name : closing) {
+    SegmentEntry* entry = manifest_.Find(name);
+    AUDITLOG_RETURN_IF_ERROR(CloseSegmentEntry(entry, entry->sha256, entry->bytes));
+  }
   return Status::Ok();
 }
 
 Status RecordWriter::StartSegment() {
   Env* env = options_.env;
+  if (chain_.last_segment_index >= kMaxSegmentIndex) {
+    return Status::FailedPrecondition(
+        "segment index " + std::to_string(chain_.last_segment_index) +
+        " is the largest a segment name holds (10 digits): no segment can follow it (start a "
+        "new log directory)");
+  }
   const std::uint64_t index = chain_.last_segment_index + 1;
   const std::int64_t now = env->NowMicros();
   const std::string name = SegmentFileName(index, now);
+  if (!IsValidSegmentName(name)) {  // a clock outside the years 0000-9999
+    return Status::FailedPrecondition("cannot name a segment created at " + std::to_string(now) +
+                                      " us since the epoch: \"" + name +
+                                      "\" is not a valid segment name");
+  }
   const fs::path path = options_.dir / name;
   AUDITLOG_ASSIGN_OR_RETURN(file_, env->NewWritableFile(path, OpenMode::kCreateExclusive));
   chain_.last_segment_index = index;
@@ -295,6 +442,10 @@ Status RecordWriter::StartSegment() {
 }
 
 void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch) {
+  if (chain_.next_seq > kMaxSeq) {  // never wrap: the next Write() reports it
+    if (sticky_.ok()) sticky_ = SeqExhausted("the last record", chain_.next_seq - 1);
+    return;
+  }
   char hash[64];
   FrameRecord(chain_.next_seq, ts_micros, options_.service_id, event.critical, event.body,
               chain_.last_hash, batch, hash);
@@ -310,6 +461,7 @@ void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std:
 
 Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const Event& event,
                                       std::string* batch) {
+  if (chain_.next_seq > kMaxSeq) return SeqExhausted("the last record", chain_.next_seq - 1);
   EncodedEvent encoded;
   EncodeOptions options;
   options.max_field_bytes = options_.max_field_bytes;

@@ -28,6 +28,8 @@ struct ChainState {
   std::string last_hash = std::string(64, '0');
   std::int64_t last_ts_micros = 0;
   std::uint64_t last_segment_index = 0;  // 0: no segment yet
+  // The index of the segment file holding the last record (0: no file holds a record).
+  std::uint64_t last_record_segment_index = 0;
 };
 
 // A torn tail found at open: bytes after the last complete line of the newest segment.
@@ -137,6 +139,8 @@ class RecordWriter {
   explicit RecordWriter(const Options& options) : options_(options) {}
   Status Recover(const TornTail& torn);
   Status CloseSegmentEntry(SegmentEntry* entry, const std::string& sha256, std::uint64_t bytes);
+  Status CheckUnlistedSegments() const;
+  Status ResolveChainAnchor();
   Status ReconcileManifest();
   Status StartSegment();
   Status FinishSegment();

@@ -314,9 +314,13 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   if (options.since && options.until && *options.since > *options.until) {
     return Status::InvalidArgument("verify options: since is after until");
   }
+  // manifest.json is parsed once, for the listing and for the manifest checks.
+  auto loaded = internal::LoadManifest(env, dir);
+  const internal::Manifest* loaded_manifest =
+      loaded.ok() && loaded->has_value() ? &**loaded : nullptr;
   // The one listing of a log's segments (plain and archived), in log order.
   AUDITLOG_ASSIGN_OR_RETURN(std::vector<internal::SegmentFile> segments,
-                            internal::ListLogSegments(env, dir));
+                            internal::ListLogSegments(env, dir, loaded_manifest));
   auto micros = [](std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   };
@@ -333,7 +337,8 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   // A full verification also checks the files against manifest.json.
   std::unique_ptr<internal::ManifestChecker> manifest;
   if (!report.ranged) {
-    AUDITLOG_ASSIGN_OR_RETURN(manifest, internal::ManifestChecker::Create(env, dir, segments));
+    AUDITLOG_ASSIGN_OR_RETURN(
+        manifest, internal::ManifestChecker::Create(env, dir, segments, std::move(loaded)));
     if (auto anchor = manifest->DeletedPrefixAnchor()) {
       verifier.StartAfterDeleted(anchor->first, anchor->second);
     }

@@ -14,7 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTornMarker = ".torn-";
 constexpr std::size_t kChunk = 1 << 20;
 
 // SHA-256 and length of everything `file` holds.
@@ -42,9 +41,14 @@ std::string SeqRange(const SegmentEntry& e) {
 
 Result<std::unique_ptr<ManifestChecker>> ManifestChecker::Create(
     Env* env, const fs::path& dir, const std::vector<SegmentFile>& segments) {
+  return Create(env, dir, segments, LoadManifest(env, dir));
+}
+
+Result<std::unique_ptr<ManifestChecker>> ManifestChecker::Create(
+    Env* env, const fs::path& dir, const std::vector<SegmentFile>& segments,
+    Result<std::optional<Manifest>> manifest) {
   std::unique_ptr<ManifestChecker> c(new ManifestChecker(env, dir));
   c->segments_ = segments;
-  auto manifest = LoadManifest(env, dir);
   if (manifest.ok()) {
     c->manifest_ = std::move(*manifest);
   } else {

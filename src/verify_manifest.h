@@ -33,6 +33,10 @@ class ManifestChecker {
   // will read (from ListLogSegments). Errors only when the directory cannot be listed.
   static Result<std::unique_ptr<ManifestChecker>> Create(Env* env, const std::filesystem::path& dir,
                                                          const std::vector<SegmentFile>& segments);
+  // The same with the manifest already loaded (LoadManifest), so that it is parsed once.
+  static Result<std::unique_ptr<ManifestChecker>> Create(Env* env, const std::filesystem::path& dir,
+                                                         const std::vector<SegmentFile>& segments,
+                                                         Result<std::optional<Manifest>> manifest);
   ~ManifestChecker();
 
   // Decides which segments need a whole-file checksum and starts hashing the archive files

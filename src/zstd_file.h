@@ -9,10 +9,11 @@
 
 #include "auditlog/env.h"
 #include "auditlog/status.h"
+#include "log_dir.h"
 
 namespace auditlog::internal {
 
-inline constexpr std::string_view kArchiveSuffix = ".zst";
+// kArchiveSuffix (".zst") is in log_dir.h, with the other names of a log directory.
 
 struct CompressResult {
   std::uint64_t input_bytes = 0;

@@ -2,11 +2,14 @@
 // in its own cmd_*.cc file.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
 #include "commands.h"
 #include "terminal.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{
       "auditlog: tamper-evident, append-only security audit logs.\n"
       "Exit codes: 0 ok/intact, 1 findings, 2 usage or I/O error, 3 torn tail only (verify)."};
@@ -34,4 +37,20 @@ int main(int argc, char** argv) {
     return auditlog::cli::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// The library never throws on bad input; this is the safety net that turns anything that
+// escapes anyway (a bug, std::bad_alloc) into one line and the error exit code, never abort().
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "auditlog: internal error: %s\n",
+                 auditlog::cli::SafeText(e.what()).c_str());
+  } catch (...) {
+    std::fprintf(stderr, "auditlog: internal error: unknown exception\n");
+  }
+  return auditlog::cli::kExitUsage;
 }
