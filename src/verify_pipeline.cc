@@ -469,6 +469,13 @@ class Pipeline {
       status = SkipOverlong(i, file, st, &pos, &st->carry);
       st->carry_offset = pos;
       st->read_to = pos + st->carry.size();
+      const std::size_t nl = st->carry.rfind('\n');  // complete lines read past the '\n'
+      if (status.ok() && nl != std::string::npos && !stop_) {
+        std::unique_ptr<Block> block = NewBlock(&seg);
+        block->data.assign(st->carry, 0, nl + 1);
+        st->carry.erase(0, nl + 1);
+        SubmitData(i, std::move(block), st);
+      }
       return status;
     }
     std::unique_ptr<Block> block = NewBlock(&seg);
