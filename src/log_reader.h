@@ -92,9 +92,9 @@ class LineReader {
   std::uint64_t read_to_;     // file offset up to which bytes are in buf_
   std::uint64_t end_of_lines_;
   std::string buf_;
-  std::size_t pos_ = 0;   // start of the next line in buf_
-  std::size_t scan_ = 0;  // buf_[pos_, scan_) holds no '\n' (never scanned twice)
-  bool skipping_ = false;  // inside an overlong line, dropping its bytes
+  std::size_t pos_ = 0;           // start of the next line in buf_
+  std::size_t scan_ = 0;          // buf_[pos_, scan_) holds no '\n' (never scanned twice)
+  bool skipping_ = false;         // inside an overlong line, dropping its bytes
   std::uint64_t skip_start_ = 0;  // file offset of that line
   bool overlong_ = false;
   std::string chunk_;

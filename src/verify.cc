@@ -49,7 +49,8 @@ std::string_view FindingKindName(FindingKind kind) {
 }
 
 bool VerifyReport::tampered() const {
-  return findings_dropped > 0 || std::any_of(findings.begin(), findings.end(),
+  return findings_dropped > 0 ||
+         std::any_of(findings.begin(), findings.end(),
                      [](const Finding& f) { return f.kind != FindingKind::kTornTail; });
 }
 
@@ -169,7 +170,7 @@ std::string CapReason(std::string reason) {
 
 // Keeps the findings of one run in bounded memory: the same finding (kind, file, reason) on
 // consecutive lines becomes one Finding over the run, and past `max` findings the rest are
-// counted only. A torn tail (at most one per log) is always kept.
+// counted only (a run of them once). A torn tail (at most one per log) is always kept.
 class FindingCollector {
  public:
   FindingCollector(VerifyReport* report, std::size_t max) : report_(*report), max_(max) {}
@@ -187,7 +188,15 @@ class FindingCollector {
       }
     }
     if (report_.findings.size() >= max_ && f.kind != FindingKind::kTornTail) {
+      // A run continues: it was counted once already.
+      const bool run = f.line != 0 && f.line == dropped_line_ + 1 && f.kind == dropped_kind_ &&
+                       f.file == dropped_file_ && f.reason == dropped_reason_;
+      dropped_line_ = f.line;
+      if (run) return;
       ++report_.findings_dropped;
+      dropped_kind_ = f.kind;
+      dropped_file_ = std::move(f.file);
+      dropped_reason_ = std::move(f.reason);
       return;
     }
     last_reason_ = f.reason;
@@ -199,6 +208,10 @@ class FindingCollector {
   VerifyReport& report_;
   std::size_t max_;
   std::string last_reason_;  // the uncut reason of report_.findings.back()
+  // The last finding dropped, to count a run of them once.
+  FindingKind dropped_kind_ = FindingKind::kTornTail;
+  std::string dropped_file_, dropped_reason_;
+  std::uint64_t dropped_line_ = 0;
 };
 
 class Verifier {

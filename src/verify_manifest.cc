@@ -118,8 +118,8 @@ void ManifestChecker::ComputeContentChecksum(const std::string& name, Checksum* 
   const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
   const std::string archive = name + std::string(kArchiveSuffix);
   Result<std::unique_ptr<ReadableFile>> file = Status::NotFound(name);
-  if (present.count(name)) file = env_->NewReadableFile(dir_ / name);  // plain (closed, or
-                                                                        // archival not finished)
+  // Plain: closed, or archival not finished.
+  if (present.count(name)) file = env_->NewReadableFile(dir_ / name);
   // The plain file may have been archived (and removed) since the directory was listed:
   // the archive holds the same bytes.
   if ((!present.count(name) && present.count(archive)) ||

@@ -9,15 +9,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "auditlog/limits.h"
-#include "thread_start.h"
+#include "verify_blocks.h"
 #include "zstd_file.h"
 
 namespace auditlog::internal {
@@ -30,165 +28,6 @@ constexpr std::uint64_t kParallelMinBytes = 8 << 20;
 // At most this many lines per block: a chunk of very short lines (a file of newlines) would
 // otherwise need an Examined entry (~250 bytes) for every byte of the chunk.
 constexpr std::size_t kMaxBlockLines = 16 << 10;
-
-std::string OverlongReason() {
-  return "line longer than " + std::to_string(kMaxRecordBytes) + " bytes (the record size limit)";
-}
-
-// What verify needs from one parsed line, owned so that the parser can move on. The line
-// and its "event" value are positions in Block::data; audit_id and service_id (values the
-// parser may have unescaped) are copied to Block::strings.
-struct Examined {
-  std::uint64_t offset = 0;
-  std::uint64_t line_no = 0;
-  std::uint32_t begin = 0;  // position of the line in Block::data
-  std::uint32_t size = 0;
-  Status status;
-  std::uint64_t seq = 0;
-  std::int64_t ts_micros = 0;
-  bool critical = false;
-  bool hash_matches = false;
-  char timestamp[27];
-  // Copied while the line is in this worker's cache: the consuming thread reads Examined
-  // entries in order (which the hardware prefetches), not the scattered line bytes.
-  char prev_hash[64];
-  char hash[64];
-  std::uint32_t event_begin = 0;  // the raw "event" value, as a position in Block::data
-  std::uint32_t event_size = 0;
-  std::uint32_t audit_id_begin = 0, audit_id_size = 0;  // in Block::strings
-  std::uint32_t service_id_begin = 0, service_id_size = 0;
-  std::uint32_t event_type_begin = 0, event_type_size = 0;
-};
-
-// Blocks are recycled (Pipeline::free_blocks_): their buffers keep their capacity, so that a
-// long log is read without allocating (and page-faulting in) fresh memory for every chunk.
-struct Block {
-  const SegmentFile* segment = nullptr;
-  std::string data;               // complete lines, each ending in '\n'
-  std::uint64_t data_offset = 0;  // file offset of data[0]
-  std::uint64_t first_line_no = 0;
-  std::size_t skip_bytes = 0;  // leading bytes that precede the range
-  std::size_t end_bytes = 0;   // bytes of data that are part of the range
-  std::vector<Examined> lines;
-  std::string strings;  // audit_id and service_id of the lines
-  bool done = false;    // guarded by Pool::mu_
-};
-
-// '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).
-std::uint64_t CountNewlines(std::string_view s) {
-  std::uint64_t n = 0;
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    if (nl == nullptr) break;
-    ++n;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  return n;
-}
-
-void Examine(RecordParser* parser, Block* b) {
-  std::size_t pos = b->skip_bytes;
-  std::uint64_t line_no = b->first_line_no;
-  b->lines.clear();
-  b->strings.clear();
-  const char* data = b->data.data();
-  while (pos < b->end_bytes) {
-    const auto* nl = static_cast<const char*>(std::memchr(data + pos, '\n', b->end_bytes - pos));
-    const std::size_t end = static_cast<std::size_t>(nl - data);
-    const std::string_view line(data + pos, end - pos);
-    Examined& e = b->lines.emplace_back();
-    e.offset = b->data_offset + pos;
-    e.line_no = line_no++;
-    e.begin = static_cast<std::uint32_t>(pos);
-    e.size = static_cast<std::uint32_t>(line.size());
-    RecordView r;
-    e.status = line.size() > kMaxRecordBytes ? Status::Corruption(OverlongReason())
-                                             : parser->Parse(line, &r);
-    if (e.status.ok()) {
-      e.seq = r.seq;
-      e.ts_micros = r.ts_micros;
-      e.critical = r.critical;
-      e.hash_matches = r.hash_matches;
-      std::memcpy(e.timestamp, r.timestamp.data(), sizeof e.timestamp);  // validated: 27 chars
-      std::memcpy(e.prev_hash, r.prev_hash.data(), sizeof e.prev_hash);  // validated: 64 hex
-      std::memcpy(e.hash, r.hash.data(), sizeof e.hash);                 // validated: 64 hex
-      e.audit_id_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.audit_id_size = static_cast<std::uint32_t>(r.audit_id.size());
-      b->strings.append(r.audit_id);
-      e.service_id_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.service_id_size = static_cast<std::uint32_t>(r.service_id.size());
-      b->strings.append(r.service_id);
-      e.event_type_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.event_type_size = static_cast<std::uint32_t>(r.event_type.size());
-      b->strings.append(r.event_type);
-      e.event_begin = static_cast<std::uint32_t>(r.event_json.data() - data);
-      e.event_size = static_cast<std::uint32_t>(r.event_json.size());
-    }
-    pos = end + 1;
-  }
-}
-
-// A fixed set of workers examining queued blocks.
-class Pool {
- public:
-  // Starts up to `threads` workers: fewer when the system has no more threads to give.
-  explicit Pool(unsigned threads) {
-    for (unsigned i = 0; i < threads; ++i) {
-      auto worker = TryStartThread([this] { Work(); });
-      if (!worker) break;
-      workers_.push_back(std::move(*worker));
-    }
-  }
-  std::size_t size() const { return workers_.size(); }
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    work_cv_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
-  void Submit(Block* b) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(b);
-    }
-    work_cv_.notify_one();
-  }
-  void Wait(Block* b) {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [b] { return b->done; });
-  }
-
- private:
-  void Work() {
-    RecordParser parser;
-    for (;;) {
-      Block* b = nullptr;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        b = queue_.front();
-        queue_.pop_front();
-      }
-      Examine(&parser, b);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        b->done = true;
-      }
-      done_cv_.notify_all();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::deque<Block*> queue_;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
-};
 
 // Everything that reaches the sink, in log order.
 struct Item {
@@ -490,8 +329,8 @@ class Pipeline {
   // from `*pos` to just past its '\n' (or the end of the snapshot), and reports it. The bytes
   // up to the '\n' go to SegmentBytes; those read past it are left in `*rest` (the next
   // line's start, for archives) and `*pos` is set just past the '\n'.
-  Status SkipOverlong(std::size_t i, const ReadableFile& file, SegmentState* st,
-                      std::uint64_t* pos, std::string* rest) {
+  Status SkipOverlong(std::size_t i, const ReadableFile& file, SegmentState* st, std::uint64_t* pos,
+                      std::string* rest) {
     const SegmentFile& seg = segments_[i];
     const std::uint64_t line_start = st->carry_offset;
     rest->clear();

@@ -66,7 +66,7 @@ std::string RleBomb(std::uint64_t n, char byte) {
   auto put_le = [&z](std::uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) z.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
   };
-  put_le(0xFD2FB528u, 4);         // magic
+  put_le(0xFD2FB528u, 4);                // magic
   z.push_back(static_cast<char>(0xC0));  // 8-byte content size, not single-segment, no checksum
   z.push_back(static_cast<char>(0x38));  // window 128 KiB (exponent 7)
   put_le(n, 8);
@@ -120,7 +120,8 @@ ChildRun RunInChild(const std::function<std::string()>& fn) {
   ::close(fds[1]);
   std::string all;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    all.append(buf, static_cast<std::size_t>(n));
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -173,7 +174,8 @@ void MakeLog(const fs::path& dir, int records) {
   auto b = LogBuilder::Open(dir);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   for (int i = 0; i < records; ++i) {
-    ASSERT_OK((*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"i", i}}}, TestTime(i)).status());
+    ASSERT_OK(
+        (*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"i", i}}}, TestTime(i)).status());
   }
   ASSERT_OK((*b)->Close());
 }
@@ -188,8 +190,8 @@ bool HasFinding(const VerifyReport& r, FindingKind kind, std::string_view reason
 std::string Describe(const VerifyReport& r) {
   std::string s;
   for (const Finding& f : r.findings) {
-    s += std::string(FindingKindName(f.kind)) + " " + f.file + ":" + std::to_string(f.line) +
-         " " + f.reason + "\n";
+    s += std::string(FindingKindName(f.kind)) + " " + f.file + ":" + std::to_string(f.line) + " " +
+         f.reason + "\n";
   }
   return s;
 }
@@ -350,8 +352,8 @@ TEST_F(HostileBoundsTest, AFileOfNewlinesIsOneCoalescedFindingInBoundedMemory) {
   const ChildRun run = RunInChild([dir] {
     auto report = Verify(dir);
     if (!report.ok()) return "error " + report.status().ToString();
-    std::string s = std::to_string(report->findings.size()) + " " +
-                    std::to_string(report->findings_dropped);
+    std::string s =
+        std::to_string(report->findings.size()) + " " + std::to_string(report->findings_dropped);
     for (const Finding& f : report->findings) {
       if (f.kind == FindingKind::kMalformedRecord) {
         s += " " + std::to_string(f.line) + "-" + std::to_string(f.last_line) + " " +
@@ -438,7 +440,8 @@ TEST_F(HostileBoundsTest, VerifyDuringArchivalIsNeverAFalseAlarm) {
       ASSERT_OK(b.status());
       for (int s = 0; s < kSegments; ++s) {
         for (int i = 0; i < 200; ++i) {
-          ASSERT_OK((*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"i", i}}}, TestTime(s * 200 + i))
+          ASSERT_OK((*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"i", i}}},
+                              TestTime(s * 200 + i))
                         .status());
         }
         ASSERT_OK((*b)->Rotate());
@@ -526,13 +529,12 @@ TEST_F(HostileBoundsTest, DatesTimeCannotHoldAreRefusedNotWrapped) {
 TEST_F(HostileBoundsTest, ThreadsFlagIsBounded) {
   if (CliPath().empty()) GTEST_SKIP() << "CLI not built";
   MakeLog(dir_.path(), 3);
-  const auto r = testing::RunCli(CliPath(), {"verify", dir_.path().string(), "--threads",
-                                             "4294967295"});
+  const auto r =
+      testing::RunCli(CliPath(), {"verify", dir_.path().string(), "--threads", "4294967295"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
-  EXPECT_EQ(testing::RunCli(CliPath(), {"verify", dir_.path().string(), "--threads", "64"})
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      testing::RunCli(CliPath(), {"verify", dir_.path().string(), "--threads", "64"}).exit_code, 0);
 }
 
 TEST_F(HostileBoundsTest, ThreadsThatCannotStartDegradeToFewer) {
@@ -543,10 +545,11 @@ TEST_F(HostileBoundsTest, ThreadsThatCannotStartDegradeToFewer) {
     ASSERT_OK(b.status());
     const std::string pad(1000, 'p');
     for (int i = 0; i < 9000; ++i) {
-      ASSERT_OK(
-          (*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"pad", pad}}}, TestTime(i))
-              .status());
-      if (i == 3000) ASSERT_OK((*b)->Rotate());
+      ASSERT_OK((*b)->Add(CustomEvent{.event_type = "tick", .fields = {{"pad", pad}}}, TestTime(i))
+                    .status());
+      if (i == 3000) {
+        ASSERT_OK((*b)->Rotate());
+      }
     }
     ASSERT_OK((*b)->Close());
   }

@@ -2,9 +2,9 @@
 // log, or of a range anchored on the record before it; see docs/CLI.md.
 #include <chrono>
 #include <cstdio>
-#include <string_view>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "auditlog/query.h"
 #include "auditlog/verify.h"

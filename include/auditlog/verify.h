@@ -94,7 +94,7 @@ struct VerifyOptions {
 };
 
 struct VerifyReport {
-  std::vector<Finding> findings;      // in the order found, at most VerifyOptions::max_findings
+  std::vector<Finding> findings;       // in the order found, at most VerifyOptions::max_findings
   std::uint64_t findings_dropped = 0;  // findings found beyond that cap (not kept)
   std::uint64_t segments = 0;
   std::uint64_t records = 0;  // complete record lines read
