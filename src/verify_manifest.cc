@@ -324,8 +324,13 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     const auto index = ParseSegmentFileName(name).value_or(0);
     const auto seen = seen_.find(name);
     const bool empty = seen == seen_.end() || seen->second.records == 0;
-    // A live writer creates a new segment just before the manifest names it.
-    if (!m.clean_shutdown && index > max_index && empty) continue;
+    // A live writer creates a new segment just before the manifest names it; so does a
+    // writer opening a log that was shut down cleanly (the file is then still empty).
+    if (index > max_index && empty && !m.clean_shutdown) continue;
+    if (index > max_index && empty) {
+      auto size = env_->GetFileSize(dir_ / file);
+      if (size.ok() && *size == 0) continue;
+    }
     std::string reason = "not listed in the manifest (added, or renamed)";
     if (seen != seen_.end()) {
       for (const SegmentEntry& e : m.segments) {
