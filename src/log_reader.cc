@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "auditlog/limits.h"
 #include "log_dir.h"
 #include "manifest.h"
 #include "record_format.h"
@@ -118,22 +119,40 @@ Result<std::unique_ptr<LineReader>> LineReader::Open(Env* env, const SegmentFile
 }
 
 Result<bool> LineReader::Next(std::string_view* line, std::uint64_t* offset) {
+  overlong_ = false;
   for (;;) {
-    const char* start = buf_.data() + pos_;
-    const std::size_t avail = buf_.size() - pos_;
-    const void* nl = avail ? std::memchr(start, '\n', avail) : nullptr;
+    const std::size_t avail = buf_.size() - scan_;
+    const void* nl = avail ? std::memchr(buf_.data() + scan_, '\n', avail) : nullptr;
     if (nl != nullptr) {
-      const std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
-      *line = std::string_view(start, len);
-      *offset = buf_offset_ + pos_;
-      pos_ += len + 1;
+      const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data());
+      *offset = skipping_ ? skip_start_ : buf_offset_ + pos_;
+      overlong_ = skipping_ || end - pos_ > kMaxRecordBytes;
+      *line = overlong_ ? std::string_view() : std::string_view(buf_.data() + pos_, end - pos_);
+      skipping_ = false;
+      pos_ = scan_ = end + 1;
       end_of_lines_ = buf_offset_ + pos_;
       return true;
     }
-    if (read_to_ >= size_) return false;
+    scan_ = buf_.size();
+    if (!skipping_ && scan_ - pos_ > kMaxRecordBytes) {  // no record is this long
+      skipping_ = true;
+      skip_start_ = buf_offset_ + pos_;
+    }
+    if (skipping_) pos_ = scan_;  // drop the overlong line's bytes as they come
+    if (read_to_ >= size_) {
+      if (!skipping_) return false;
+      // An overlong line runs to the end: report it (it cannot be a torn record either).
+      *offset = skip_start_;
+      *line = std::string_view();
+      overlong_ = true;
+      skipping_ = false;
+      end_of_lines_ = read_to_;
+      return true;
+    }
     // Keep the unfinished line, drop what was consumed, append the next chunk.
     buf_.erase(0, pos_);
     buf_offset_ += pos_;
+    scan_ -= pos_;
     pos_ = 0;
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - read_to_));
     AUDITLOG_RETURN_IF_ERROR(file_->Read(read_to_, want, &chunk_));
@@ -173,6 +192,7 @@ Result<bool> LogLineReader::Next(Line* line) {
     line->segment = current_;
     line->line_no = ++line_no_;
     line->offset = offset;
+    line->overlong = reader_->overlong();
     return true;
   }
 }

@@ -59,6 +59,10 @@ Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment);
 // Reads the complete lines of one segment from a byte offset on, up to the file's length
 // when it was opened (a file being appended to reads as a consistent snapshot). Bytes after
 // the last '\n' are a torn (or still being written) line and are not returned.
+// A line longer than kMaxRecordBytes (auditlog/limits.h) is never buffered: it is returned
+// as an empty line with overlong() set (a record cannot be that long, so it is malformed),
+// and reading resynchronises at the next '\n'. Memory stays under 2 * kMaxRecordBytes plus
+// one chunk and time is linear in the bytes read, whatever the file holds.
 class LineReader {
  public:
   // Opens `segment` and snapshots its length; reading starts at `offset` (which must be
@@ -67,8 +71,11 @@ class LineReader {
                                                   std::uint64_t offset = 0);
 
   // Sets `*line` (without '\n', valid until the next call) and `*offset` (its first byte);
-  // false at the end of the snapshot.
+  // false at the end of the snapshot. An overlong line (also one that runs to the end of
+  // the snapshot without a '\n') is returned as an empty `*line` with overlong() true.
   Result<bool> Next(std::string_view* line, std::uint64_t* offset);
+  // The line Next() returned last was longer than kMaxRecordBytes (its bytes are dropped).
+  bool overlong() const { return overlong_; }
 
   std::uint64_t size() const { return size_; }
   // At the end: the bytes after the last complete line.
@@ -92,7 +99,11 @@ class LineReader {
   std::uint64_t read_to_;     // file offset up to which bytes are in buf_
   std::uint64_t end_of_lines_;
   std::string buf_;
-  std::size_t pos_ = 0;
+  std::size_t pos_ = 0;           // start of the next line in buf_
+  std::size_t scan_ = 0;          // buf_[pos_, scan_) holds no '\n' (never scanned twice)
+  bool skipping_ = false;         // inside an overlong line, dropping its bytes
+  std::uint64_t skip_start_ = 0;  // file offset of that line
+  bool overlong_ = false;
   std::string chunk_;
 };
 
@@ -105,6 +116,7 @@ class LogLineReader {
     const SegmentFile* segment = nullptr;
     std::uint64_t line_no = 0;  // 1-based within the segment
     std::uint64_t offset = 0;
+    bool overlong = false;  // longer than kMaxRecordBytes: `text` is empty (LineReader)
   };
 
   // `segments` is usually ListLogSegments(); `env` must outlive the reader.

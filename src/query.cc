@@ -110,7 +110,16 @@ Result<Time> ParseTime(std::string_view s, TimeBound bound) {
   const std::tm copy = tm;
   const std::time_t secs = timegm(&tm);
   if (tm.tm_mday != copy.tm_mday || tm.tm_mon != copy.tm_mon) return bad;  // Feb 30
-  std::int64_t total = (static_cast<std::int64_t>(secs) - offset_secs) * 1000000 + micros;
+  // Time counts nanoseconds in an int64: it ends in 2262 (and begins in 1677). A date
+  // beyond is refused rather than wrapped into a wrong instant (issue 8 case 17).
+  constexpr std::int64_t kMinSecs = -9223200000;  // 1677-09-23T00:00:00Z
+  constexpr std::int64_t kMaxSecs = 9223199999;   // 2262-04-09T23:59:59Z
+  const auto local = static_cast<std::int64_t>(secs);
+  if (local < kMinSecs || local > kMaxSecs) {
+    return Status::InvalidArgument(
+        "out of range: only dates from 1677-09-23 to 2262-04-09 can be represented");
+  }
+  std::int64_t total = (local - offset_secs) * 1000000 + micros;
   if (date_only && bound == TimeBound::kEnd) total += 86400LL * 1000000 - 1;
   return MicrosToTime(total);
 }

@@ -49,7 +49,8 @@ std::string_view FindingKindName(FindingKind kind) {
 }
 
 bool VerifyReport::tampered() const {
-  return std::any_of(findings.begin(), findings.end(),
+  return findings_dropped > 0 ||
+         std::any_of(findings.begin(), findings.end(),
                      [](const Finding& f) { return f.kind != FindingKind::kTornTail; });
 }
 
@@ -157,9 +158,66 @@ bool IsAuditIdOf(std::string_view id, std::string_view service, std::uint64_t se
          id[service.size()] == '-' && id.substr(service.size() + 1) == std::string_view(digits, n);
 }
 
+// `reason` cut to kMaxFindingReasonBytes (at a UTF-8 boundary), "..." marking the cut.
+std::string CapReason(std::string reason) {
+  if (reason.size() <= kMaxFindingReasonBytes) return reason;
+  std::size_t n = kMaxFindingReasonBytes - 3;
+  while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+  reason.resize(n);
+  reason += "...";
+  return reason;
+}
+
+// Keeps the findings of one run in bounded memory: the same finding (kind, file, reason) on
+// consecutive lines becomes one Finding over the run, and past `max` findings the rest are
+// counted only (a run of them once). A torn tail (at most one per log) is always kept.
+class FindingCollector {
+ public:
+  FindingCollector(VerifyReport* report, std::size_t max) : report_(*report), max_(max) {}
+
+  void Add(Finding f) {
+    if (!report_.findings.empty() && f.line != 0) {
+      Finding& last = report_.findings.back();
+      const std::uint64_t last_line = last.last_line ? last.last_line : last.line;
+      if (last.kind == f.kind && last.line != 0 && f.line == last_line + 1 && last.file == f.file &&
+          last_reason_ == f.reason) {
+        last.last_line = f.line;
+        last.reason = CapReason("lines " + std::to_string(last.line) + "-" +
+                                std::to_string(f.line) + ": " + last_reason_);
+        return;
+      }
+    }
+    if (report_.findings.size() >= max_ && f.kind != FindingKind::kTornTail) {
+      // A run continues: it was counted once already.
+      const bool run = f.line != 0 && f.line == dropped_line_ + 1 && f.kind == dropped_kind_ &&
+                       f.file == dropped_file_ && f.reason == dropped_reason_;
+      dropped_line_ = f.line;
+      if (run) return;
+      ++report_.findings_dropped;
+      dropped_kind_ = f.kind;
+      dropped_file_ = std::move(f.file);
+      dropped_reason_ = std::move(f.reason);
+      return;
+    }
+    last_reason_ = f.reason;
+    f.reason = CapReason(std::move(f.reason));
+    report_.findings.push_back(std::move(f));
+  }
+
+ private:
+  VerifyReport& report_;
+  std::size_t max_;
+  std::string last_reason_;  // the uncut reason of report_.findings.back()
+  // The last finding dropped, to count a run of them once.
+  FindingKind dropped_kind_ = FindingKind::kTornTail;
+  std::string dropped_file_, dropped_reason_;
+  std::uint64_t dropped_line_ = 0;
+};
+
 class Verifier {
  public:
-  explicit Verifier(VerifyReport* report) : report_(*report) {}
+  Verifier(VerifyReport* report, std::size_t max_findings)
+      : report_(*report), findings_(report, max_findings) {}
 
   // Checks one complete line; `file`, `line_no`, `offset` locate it for findings.
   void Line(const std::string& file, std::uint64_t line_no, std::uint64_t offset,
@@ -250,11 +308,13 @@ class Verifier {
 
   void Add(FindingKind kind, const std::string& file, std::uint64_t line, std::uint64_t offset,
            std::optional<std::uint64_t> seq, std::string reason) {
-    report_.findings.push_back(Finding{kind, file, line, offset, seq, std::move(reason)});
+    findings_.Add(Finding{kind, file, line, offset, seq, std::move(reason)});
   }
+  void Add(Finding f) { findings_.Add(std::move(f)); }
 
  private:
   VerifyReport& report_;
+  FindingCollector findings_;
   RecordParser parser_;
   std::uint64_t prev_seq_ = 0;
   std::string prev_hash_ = std::string(internal::kGenesisHash);
@@ -301,19 +361,15 @@ class PipelineSink : public internal::VerifySink {
   internal::ManifestChecker* manifest_;  // null in ranged modes
 };
 
-}  // namespace
+// The names in `dir` that a concurrent rotation or archival changes (sorted).
+std::vector<std::string> DirectoryNames(Env* env, const fs::path& dir) {
+  auto names = env->GetChildren(dir);
+  if (!names.ok()) return {};
+  std::sort(names->begin(), names->end());
+  return std::move(*names);
+}
 
-Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
-  Env* env = options.env ? options.env : Env::Default();
-  if (options.last_n && (options.since || options.until)) {
-    return Status::InvalidArgument("verify options: last_n and since/until are exclusive");
-  }
-  if (options.last_n && *options.last_n == 0) {
-    return Status::InvalidArgument("verify options: last_n is 0");
-  }
-  if (options.since && options.until && *options.since > *options.until) {
-    return Status::InvalidArgument("verify options: since is after until");
-  }
+Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptions& options) {
   // manifest.json is parsed once, for the listing and for the manifest checks.
   auto loaded = internal::LoadManifest(env, dir);
   const internal::Manifest* loaded_manifest =
@@ -333,7 +389,7 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
 
   VerifyReport report;
   report.ranged = pipeline.range.ranged();
-  Verifier verifier(&report);
+  Verifier verifier(&report, options.max_findings);
   // A full verification also checks the files against manifest.json.
   std::unique_ptr<internal::ManifestChecker> manifest;
   if (!report.ranged) {
@@ -346,8 +402,43 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   }
   PipelineSink sink(&verifier, &report, options, manifest.get());
   AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));
-  if (manifest) manifest->Finish(&report.findings);
+  if (manifest) {
+    std::vector<Finding> found;
+    manifest->Finish(&found);
+    for (Finding& f : found) verifier.Add(std::move(f));
+  }
   return report;
+}
+
+}  // namespace
+
+Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
+  Env* env = options.env ? options.env : Env::Default();
+  if (options.last_n && (options.since || options.until)) {
+    return Status::InvalidArgument("verify options: last_n and since/until are exclusive");
+  }
+  if (options.last_n && *options.last_n == 0) {
+    return Status::InvalidArgument("verify options: last_n is 0");
+  }
+  if (options.since && options.until && *options.since > *options.until) {
+    return Status::InvalidArgument("verify options: since is after until");
+  }
+  if (options.max_findings == 0) {
+    return Status::InvalidArgument("verify options: max_findings is 0");
+  }
+  // A run that overlapped a rotation or an archival may have seen a file in two states;
+  // only a run that found something is repeated, and only when the directory changed.
+  constexpr int kMaxRuns = 3;
+  try {
+    for (int run = 1;; ++run) {
+      const std::vector<std::string> before = DirectoryNames(env, dir);
+      Result<VerifyReport> report = VerifyOnce(env, dir, options);
+      if (!report.ok() || report->intact() || run == kMaxRuns) return report;
+      if (DirectoryNames(env, dir) == before) return report;
+    }
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc: no exception leaves the library
+    return Status::IOError(std::string("verify: ") + e.what());
+  }
 }
 
 }  // namespace auditlog

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sha256.h"
+#include "thread_start.h"
 #include "zstd_file.h"
 
 namespace auditlog::internal {
@@ -91,7 +92,13 @@ void ManifestChecker::StartChecksums() {
                               present.count(e.name + std::string(kArchiveSuffix)));
     }
   }
-  if (archives) thread_ = std::thread([this] { ComputeArchiveChecksums(); });
+  if (!archives) return;
+  auto thread = TryStartThread([this] { ComputeArchiveChecksums(); });
+  if (thread) {
+    thread_ = std::move(*thread);
+  } else {
+    ComputeArchiveChecksums();  // no thread to be had: the same work, on this thread
+  }
 }
 
 // The archive files themselves (their decompressed contents come through SegmentBytes).
@@ -114,16 +121,20 @@ void ManifestChecker::ComputeArchiveChecksums() {
 void ManifestChecker::ComputeContentChecksum(const std::string& name, Checksum* sum) {
   const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
   const std::string archive = name + std::string(kArchiveSuffix);
-  if (present.count(name)) {  // plain (closed, or archival not finished)
-    auto file = env_->NewReadableFile(dir_ / name);
-    sum->status =
-        file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes) : file.status();
-  } else if (present.count(archive)) {
-    auto file = OpenCompressedFile(env_, dir_ / archive);
-    sum->status =
-        file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes) : file.status();
-  } else {
+  Result<std::unique_ptr<ReadableFile>> file = Status::NotFound(name);
+  // Plain: closed, or archival not finished.
+  if (present.count(name)) file = env_->NewReadableFile(dir_ / name);
+  // The plain file may have been archived (and removed) since the directory was listed:
+  // the archive holds the same bytes.
+  if ((!present.count(name) && present.count(archive)) ||
+      (present.count(name) && file.status().code() == StatusCode::kNotFound)) {
+    file = OpenCompressedFile(env_, dir_ / archive);
+  }
+  if (!present.count(name) && !present.count(archive)) {
     sum->status = Status::NotFound(name);  // reported as missing
+  } else {
+    sum->status =
+        file.ok() ? HashReadable(**file, &sum->content_sha256, &sum->content_bytes) : file.status();
   }
   sum->content_done = true;
 }
@@ -317,8 +328,13 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     const auto index = ParseSegmentFileName(name).value_or(0);
     const auto seen = seen_.find(name);
     const bool empty = seen == seen_.end() || seen->second.records == 0;
-    // A live writer creates a new segment just before the manifest names it.
-    if (!m.clean_shutdown && index > max_index && empty) continue;
+    // A live writer creates a new segment just before the manifest names it; so does a
+    // writer opening a log that was shut down cleanly (the file is then still empty).
+    if (index > max_index && empty && !m.clean_shutdown) continue;
+    if (index > max_index && empty) {
+      auto size = env_->GetFileSize(dir_ / file);
+      if (size.ok() && *size == 0) continue;
+    }
     std::string reason = "not listed in the manifest (added, or renamed)";
     if (seen != seen_.end()) {
       for (const SegmentEntry& e : m.segments) {

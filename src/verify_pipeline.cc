@@ -9,13 +9,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "auditlog/limits.h"
+#include "verify_blocks.h"
 #include "zstd_file.h"
 
 namespace auditlog::internal {
@@ -25,154 +25,9 @@ namespace {
 constexpr std::size_t kChunkBytes = 4 << 20;
 // Below this much data, threads cost more than they save.
 constexpr std::uint64_t kParallelMinBytes = 8 << 20;
-
-// What verify needs from one parsed line, owned so that the parser can move on. The line
-// and its "event" value are positions in Block::data; audit_id and service_id (values the
-// parser may have unescaped) are copied to Block::strings.
-struct Examined {
-  std::uint64_t offset = 0;
-  std::uint64_t line_no = 0;
-  std::uint32_t begin = 0;  // position of the line in Block::data
-  std::uint32_t size = 0;
-  Status status;
-  std::uint64_t seq = 0;
-  std::int64_t ts_micros = 0;
-  bool critical = false;
-  bool hash_matches = false;
-  char timestamp[27];
-  // Copied while the line is in this worker's cache: the consuming thread reads Examined
-  // entries in order (which the hardware prefetches), not the scattered line bytes.
-  char prev_hash[64];
-  char hash[64];
-  std::uint32_t event_begin = 0;  // the raw "event" value, as a position in Block::data
-  std::uint32_t event_size = 0;
-  std::uint32_t audit_id_begin = 0, audit_id_size = 0;  // in Block::strings
-  std::uint32_t service_id_begin = 0, service_id_size = 0;
-  std::uint32_t event_type_begin = 0, event_type_size = 0;
-};
-
-// Blocks are recycled (Pipeline::free_blocks_): their buffers keep their capacity, so that a
-// long log is read without allocating (and page-faulting in) fresh memory for every chunk.
-struct Block {
-  const SegmentFile* segment = nullptr;
-  std::string data;               // complete lines, each ending in '\n'
-  std::uint64_t data_offset = 0;  // file offset of data[0]
-  std::uint64_t first_line_no = 0;
-  std::size_t skip_bytes = 0;  // leading bytes that precede the range
-  std::size_t end_bytes = 0;   // bytes of data that are part of the range
-  std::vector<Examined> lines;
-  std::string strings;  // audit_id and service_id of the lines
-  bool done = false;    // guarded by Pool::mu_
-};
-
-// '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).
-std::uint64_t CountNewlines(std::string_view s) {
-  std::uint64_t n = 0;
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    if (nl == nullptr) break;
-    ++n;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  return n;
-}
-
-void Examine(RecordParser* parser, Block* b) {
-  std::size_t pos = b->skip_bytes;
-  std::uint64_t line_no = b->first_line_no;
-  b->lines.clear();
-  b->strings.clear();
-  const char* data = b->data.data();
-  while (pos < b->end_bytes) {
-    const auto* nl = static_cast<const char*>(std::memchr(data + pos, '\n', b->end_bytes - pos));
-    const std::size_t end = static_cast<std::size_t>(nl - data);
-    const std::string_view line(data + pos, end - pos);
-    Examined& e = b->lines.emplace_back();
-    e.offset = b->data_offset + pos;
-    e.line_no = line_no++;
-    e.begin = static_cast<std::uint32_t>(pos);
-    e.size = static_cast<std::uint32_t>(line.size());
-    RecordView r;
-    e.status = parser->Parse(line, &r);
-    if (e.status.ok()) {
-      e.seq = r.seq;
-      e.ts_micros = r.ts_micros;
-      e.critical = r.critical;
-      e.hash_matches = r.hash_matches;
-      std::memcpy(e.timestamp, r.timestamp.data(), sizeof e.timestamp);  // validated: 27 chars
-      std::memcpy(e.prev_hash, r.prev_hash.data(), sizeof e.prev_hash);  // validated: 64 hex
-      std::memcpy(e.hash, r.hash.data(), sizeof e.hash);                 // validated: 64 hex
-      e.audit_id_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.audit_id_size = static_cast<std::uint32_t>(r.audit_id.size());
-      b->strings.append(r.audit_id);
-      e.service_id_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.service_id_size = static_cast<std::uint32_t>(r.service_id.size());
-      b->strings.append(r.service_id);
-      e.event_type_begin = static_cast<std::uint32_t>(b->strings.size());
-      e.event_type_size = static_cast<std::uint32_t>(r.event_type.size());
-      b->strings.append(r.event_type);
-      e.event_begin = static_cast<std::uint32_t>(r.event_json.data() - data);
-      e.event_size = static_cast<std::uint32_t>(r.event_json.size());
-    }
-    pos = end + 1;
-  }
-}
-
-// A fixed set of workers examining queued blocks.
-class Pool {
- public:
-  explicit Pool(unsigned threads) {
-    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    work_cv_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
-  void Submit(Block* b) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(b);
-    }
-    work_cv_.notify_one();
-  }
-  void Wait(Block* b) {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [b] { return b->done; });
-  }
-
- private:
-  void Work() {
-    RecordParser parser;
-    for (;;) {
-      Block* b = nullptr;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        b = queue_.front();
-        queue_.pop_front();
-      }
-      Examine(&parser, b);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        b->done = true;
-      }
-      done_cv_.notify_all();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::deque<Block*> queue_;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
-};
+// At most this many lines per block: a chunk of very short lines (a file of newlines) would
+// otherwise need an Examined entry (~250 bytes) for every byte of the chunk.
+constexpr std::size_t kMaxBlockLines = 16 << 10;
 
 // Everything that reaches the sink, in log order.
 struct Item {
@@ -189,6 +44,8 @@ class Pipeline {
   Pipeline(Env* env, const std::vector<SegmentFile>& segments, const PipelineOptions& options,
            VerifySink* sink)
       : env_(env), segments_(segments), options_(options), sink_(sink) {}
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 
   Status Run() {
     start_time_ = std::chrono::steady_clock::now();
@@ -200,10 +57,14 @@ class Pipeline {
     for (std::size_t i = first; i < segments_.size(); ++i) {
       total_bytes_ += sizes_[i].value_or(0);
     }
-    unsigned threads = options_.threads;
+    unsigned threads = std::min(options_.threads, kMaxVerifyThreads);
     if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     if (total_bytes_ < kParallelMinBytes) threads = 1;
-    if (threads > 1) pool_ = std::make_unique<Pool>(threads);
+    if (threads > 1) {
+      pool_ = std::make_unique<Pool>(threads);
+      threads = static_cast<unsigned>(pool_->size());
+      if (threads == 0) pool_.reset();  // verify on this thread alone
+    }
     max_in_flight_ = threads > 1 ? 2 * threads + 1 : 1;
 
     for (std::size_t i = first; i < segments_.size() && !stop_; ++i) ReadSegment(i);
@@ -212,10 +73,26 @@ class Pipeline {
   }
 
  private:
-  std::optional<std::uint64_t> SnapshotSize(const SegmentFile& s) {
+  // A plain segment that is gone may have been archived since it was listed (retention
+  // writes NAME.zst, then removes NAME): `*s` then names the archive, which holds the same
+  // bytes, so a healthy log being archived is never reported.
+  bool FollowToArchive(SegmentFile* s) {
+    if (s->archived) return false;
+    std::filesystem::path archive = s->path;
+    archive += std::string(kArchiveSuffix);
+    if (!env_->FileExists(archive)) return false;
+    s->path = std::move(archive);
+    s->archived = true;
+    return true;
+  }
+
+  std::optional<std::uint64_t> SnapshotSize(SegmentFile& s) {
     if (!s.archived) {
       auto size = env_->GetFileSize(s.path);
-      return size.ok() ? std::optional<std::uint64_t>(*size) : std::nullopt;
+      if (size.ok()) return *size;
+      if (size.status().code() != StatusCode::kNotFound || !FollowToArchive(&s)) {
+        return std::nullopt;
+      }
     }
     auto file = OpenCompressedFile(env_, s.path);
     if (!file.ok()) return std::nullopt;
@@ -319,9 +196,10 @@ class Pipeline {
   // the block's buffer, each read starting at the first line not yet complete (the
   // incomplete line at the end of a chunk is read again with the next one, which costs far
   // less than copying every chunk). An archive decompresses forward only, so there the
-  // incomplete line is carried over instead.
+  // incomplete line is carried over instead. A line with no '\n' within kMaxRecordBytes is
+  // never held: it is reported and skipped (SkipOverlong), so memory stays bounded.
   void ReadSegment(std::size_t i) {
-    const SegmentFile& seg = segments_[i];
+    SegmentFile& seg = segments_[i];
     if (in_range_) Push(Item{Item::kBegin, &seg});
     // Full runs pass every byte read to the sink too (the manifest's whole-file checksums).
     const bool pass_bytes = !options_.range.ranged();
@@ -334,6 +212,9 @@ class Pipeline {
       return;
     }
     auto opened = OpenSegment(env_, seg);
+    if (!opened.ok() && opened.status().code() == StatusCode::kNotFound && FollowToArchive(&seg)) {
+      opened = OpenSegment(env_, seg);
+    }
     if (!opened.ok()) {
       if (in_range_) {
         Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, 0, 0,
@@ -343,91 +224,213 @@ class Pipeline {
       return;
     }
     std::unique_ptr<ReadableFile> file = std::move(opened).value();
-    const std::uint64_t size = *sizes_[i];
+    SegmentState st;
+    st.size = *sizes_[i];
+    st.pass_bytes = pass_bytes;
+    Status status;
+    while (!stop_ && status.ok()) {
+      status = seg.archived ? ReadArchiveBlock(i, *file, &st) : ReadPlainBlock(i, *file, &st);
+      if (st.done) break;
+    }
+    FinishSegment(i, file.get(), st, status);
+  }
+
+  // Where the reading of one segment is.
+  struct SegmentState {
+    std::uint64_t size = 0;          // the snapshot length
+    bool pass_bytes = false;         // SegmentBytes gets every byte
     std::string carry;               // the bytes after the last complete line read so far
     std::uint64_t carry_offset = 0;  // their file offset
     std::uint64_t line_no = 1;       // number of the next line
     std::uint64_t read_to = 0;       // archives: the next byte to read
-    std::size_t want_max = kChunkBytes;
-    Status status;
-    while (!stop_) {
-      std::unique_ptr<Block> block = NewBlock(&seg);
-      std::string& data = block->data;
-      std::size_t last_nl = std::string::npos;
-      if (!seg.archived) {
-        if (carry_offset >= size) {
-          Recycle(std::move(block));
-          break;
-        }
-        const auto want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(want_max, size - carry_offset));
-        status = file->Read(carry_offset, want, &data);
-        if (!status.ok()) {
-          Recycle(std::move(block));
-          break;
-        }
-        last_nl = data.rfind('\n');
-        if (last_nl == std::string::npos) {
-          if (data.size() == want && carry_offset + data.size() < size) {  // a long line
-            want_max *= 2;
-            Recycle(std::move(block));
-            continue;
-          }
-          carry.swap(data);  // the end of the snapshot (or the file shrank below it)
-          Recycle(std::move(block));
-          break;
-        }
-        data.resize(last_nl + 1);
-      } else {
-        if (read_to >= size) {
-          Recycle(std::move(block));
-          break;
-        }
-        const auto want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - read_to));
-        status = file->Read(read_to, want, &chunk_);
-        if (!status.ok() || chunk_.empty()) {  // empty: shrank below the snapshot
-          Recycle(std::move(block));
-          break;
-        }
-        read_to += chunk_.size();
-        last_nl = chunk_.rfind('\n');
-        if (last_nl == std::string::npos) {
-          carry += chunk_;
-          Recycle(std::move(block));
-          continue;
-        }
-        data.assign(carry);
-        data.append(chunk_, 0, last_nl + 1);
-        carry.assign(chunk_, last_nl + 1);
-      }
-      block->data_offset = carry_offset;
-      block->first_line_no = line_no;
-      carry_offset += data.size();
-      line_no += CountNewlines(data);
-      if (pass_bytes) sink_->SegmentBytes(seg, data);
-      Submit(i, std::move(block));
+    bool done = false;
+  };
+
+  // One block of a plain file (or the end of it).
+  Status ReadPlainBlock(std::size_t i, const ReadableFile& file, SegmentState* st) {
+    const SegmentFile& seg = segments_[i];
+    if (st->carry_offset >= st->size) {
+      st->done = true;
+      return Status::Ok();
     }
+    std::unique_ptr<Block> block = NewBlock(&seg);
+    std::string& data = block->data;
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, st->size - st->carry_offset));
+    Status status = file.Read(st->carry_offset, want, &data);
     if (!status.ok()) {
-      if (in_range_) {
-        Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, line_no, carry_offset,
-                  status.message()});
+      Recycle(std::move(block));
+      return status;
+    }
+    const std::size_t last_nl = data.rfind('\n');
+    if (last_nl == std::string::npos) {
+      const bool more = data.size() == want && st->carry_offset + data.size() < st->size;
+      if (more) {  // no '\n' in kChunkBytes > kMaxRecordBytes: an overlong line
+        if (st->pass_bytes) sink_->SegmentBytes(seg, data);
+        std::uint64_t pos = st->carry_offset + data.size();
+        std::string rest;
+        status = SkipOverlong(i, file, st, &pos, &rest);
+        st->carry_offset = pos;
+      } else {
+        st->carry.swap(data);  // the end of the snapshot (or the file shrank below it)
+        st->done = true;
       }
-      if (pass_bytes) sink_->SegmentBytesEnd(seg, nullptr, 0, status);
+      Recycle(std::move(block));
+      return status;
+    }
+    data.resize(last_nl + 1);
+    SubmitData(i, std::move(block), st);
+    return Status::Ok();
+  }
+
+  // One block of an archive (or the end of it).
+  Status ReadArchiveBlock(std::size_t i, const ReadableFile& file, SegmentState* st) {
+    const SegmentFile& seg = segments_[i];
+    if (st->read_to >= st->size) {
+      st->done = true;
+      return Status::Ok();
+    }
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, st->size - st->read_to));
+    Status status = file.Read(st->read_to, want, &chunk_);
+    if (!status.ok() || chunk_.empty()) {  // empty: shrank below the snapshot
+      st->done = true;
+      return status;
+    }
+    st->read_to += chunk_.size();
+    const std::size_t last_nl = chunk_.rfind('\n');
+    if (last_nl == std::string::npos) {
+      st->carry += chunk_;
+      if (st->carry.size() <= kMaxRecordBytes) return Status::Ok();
+      // An overlong line: hand its bytes on, drop them, go on after its '\n'.
+      if (st->pass_bytes) sink_->SegmentBytes(seg, st->carry);
+      std::uint64_t pos = st->read_to;
+      status = SkipOverlong(i, file, st, &pos, &st->carry);
+      st->carry_offset = pos;
+      st->read_to = pos + st->carry.size();
+      const std::size_t nl = st->carry.rfind('\n');  // complete lines read past the '\n'
+      if (status.ok() && nl != std::string::npos && !stop_) {
+        std::unique_ptr<Block> block = NewBlock(&seg);
+        block->data.assign(st->carry, 0, nl + 1);
+        st->carry.erase(0, nl + 1);
+        SubmitData(i, std::move(block), st);
+      }
+      return status;
+    }
+    std::unique_ptr<Block> block = NewBlock(&seg);
+    block->data.assign(st->carry);
+    block->data.append(chunk_, 0, last_nl + 1);
+    st->carry.assign(chunk_, last_nl + 1);
+    SubmitData(i, std::move(block), st);
+    return Status::Ok();
+  }
+
+  // Drops the overlong line that starts at st->carry_offset (line st->line_no), reading on
+  // from `*pos` to just past its '\n' (or the end of the snapshot), and reports it. The bytes
+  // up to the '\n' go to SegmentBytes; those read past it are left in `*rest` (the next
+  // line's start, for archives) and `*pos` is set just past the '\n'.
+  Status SkipOverlong(std::size_t i, const ReadableFile& file, SegmentState* st, std::uint64_t* pos,
+                      std::string* rest) {
+    const SegmentFile& seg = segments_[i];
+    const std::uint64_t line_start = st->carry_offset;
+    rest->clear();
+    Status status;
+    while (*pos < st->size) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, st->size - *pos));
+      status = file.Read(*pos, want, &chunk_);
+      if (!status.ok() || chunk_.empty()) break;
+      const void* nl = std::memchr(chunk_.data(), '\n', chunk_.size());
+      const std::size_t take =
+          nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - chunk_.data()) + 1
+             : chunk_.size();
+      if (st->pass_bytes) sink_->SegmentBytes(seg, std::string_view(chunk_).substr(0, take));
+      *pos += take;
+      if (nl) {
+        rest->assign(chunk_, take);
+        break;
+      }
+    }
+    if (in_range_) {
+      Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kMalformedRecord, st->line_no,
+                line_start, OverlongReason() + ": skipped to the next line"});
+    } else {  // before a range: the range's anchor (the line before it) is unreadable
+      have_anchor_ = true;
+      anchor_.clear();
+      anchor_segment_ = &seg;
+      anchor_line_no_ = st->line_no;
+      anchor_offset_ = line_start;
+    }
+    ++st->line_no;
+    return status;
+  }
+
+  // Queues a block of complete lines; cut into blocks of at most kMaxBlockLines lines.
+  void SubmitData(std::size_t i, std::unique_ptr<Block> block, SegmentState* st) {
+    block->data_offset = st->carry_offset;
+    block->first_line_no = st->line_no;
+    st->carry_offset += block->data.size();
+    st->line_no += CountNewlines(block->data);
+    if (st->pass_bytes) sink_->SegmentBytes(segments_[i], block->data);
+    const std::string& d = block->data;
+    std::size_t begin = 0;  // the first piece not yet queued
+    for (;;) {
+      std::size_t end = begin, lines = 0;
+      while (lines < kMaxBlockLines && end < d.size()) {
+        end = static_cast<std::size_t>(
+                  static_cast<const char*>(std::memchr(d.data() + end, '\n', d.size() - end)) -
+                  d.data()) +
+              1;
+        ++lines;
+      }
+      if (end >= d.size() || stop_) break;
+      std::unique_ptr<Block> piece = NewBlock(block->segment);
+      piece->data.assign(d, begin, end - begin);
+      piece->data_offset = block->data_offset + begin;
+      piece->first_line_no = block->first_line_no;
+      block->first_line_no += lines;
+      Submit(i, std::move(piece));
+      begin = end;
+    }
+    if (stop_) {
+      Recycle(std::move(block));
       return;
     }
-    if (pass_bytes) {
-      if (!carry.empty()) sink_->SegmentBytes(seg, carry);
-      sink_->SegmentBytesEnd(seg, file.get(), carry_offset + carry.size(), Status::Ok());
+    if (begin > 0) {
+      block->data.erase(0, begin);
+      block->data_offset += begin;
     }
-    if (!carry.empty() && in_range_ && !stop_) {
-      const bool newest = i + 1 == segments_.size();
-      Push(Item{Item::kProblem, &seg, nullptr,
-                newest ? FindingKind::kTornTail : FindingKind::kBadSegment, line_no, carry_offset,
-                std::to_string(carry.size()) + " bytes after the last complete line" +
-                    (newest ? " (an interrupted write, e.g. a crash)"
-                            : " in a segment that is not the newest")});
+    Submit(i, std::move(block));
+  }
+
+  void FinishSegment(std::size_t i, const ReadableFile* file, const SegmentState& st,
+                     const Status& status) {
+    const SegmentFile& seg = segments_[i];
+    if (!status.ok()) {
+      if (in_range_) {
+        Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kBadSegment, st.line_no,
+                  st.carry_offset, status.message()});
+      }
+      if (st.pass_bytes) sink_->SegmentBytesEnd(seg, nullptr, 0, status);
+      return;
     }
+    if (st.pass_bytes) {
+      if (!st.carry.empty()) sink_->SegmentBytes(seg, st.carry);
+      sink_->SegmentBytesEnd(seg, file, st.carry_offset + st.carry.size(), Status::Ok());
+    }
+    if (st.carry.empty() || !in_range_ || stop_) return;
+    if (st.carry.size() > kMaxRecordBytes) {  // too long for a torn record
+      Push(Item{Item::kProblem, &seg, nullptr, FindingKind::kMalformedRecord, st.line_no,
+                st.carry_offset, OverlongReason() + ", at the end of the segment"});
+      return;
+    }
+    const bool newest = i + 1 == segments_.size();
+    Push(Item{Item::kProblem, &seg, nullptr,
+              newest ? FindingKind::kTornTail : FindingKind::kBadSegment, st.line_no,
+              st.carry_offset,
+              std::to_string(st.carry.size()) + " bytes after the last complete line" +
+                  (newest ? " (an interrupted write, e.g. a crash)"
+                          : " in a segment that is not the newest")});
   }
 
   // Finds where the range starts and ends inside `block`, then queues it.
@@ -548,7 +551,7 @@ class Pipeline {
   }
 
   Env* env_;
-  const std::vector<SegmentFile>& segments_;
+  std::vector<SegmentFile> segments_;  // a copy: a segment archived meanwhile is followed
   PipelineOptions options_;
   VerifySink* sink_;
   std::vector<std::optional<std::uint64_t>> sizes_;

@@ -14,6 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
+// 16 MiB: archives written by CompressFile (level 9 and even 19) use at most 2^23.
+constexpr int kMaxWindowLog = 24;
 
 Status ZstdError(const fs::path& path, std::size_t code) {
   return Status::IOError("zstd " + path.string() + ": " + ZSTD_getErrorName(code));
@@ -55,7 +57,13 @@ class ZstdReadableFile final : public ReadableFile {
 
  private:
   Status Restart() const {
-    if (stream_ == nullptr) stream_ = ZSTD_createDStream();
+    if (stream_ == nullptr) {
+      stream_ = ZSTD_createDStream();
+      if (stream_ == nullptr) return Status::IOError("zstd " + path_.string() + ": out of memory");
+      // The decoder's window is all it holds (output is streamed out in ZSTD_DStreamOutSize()
+      // pieces): refuse frames that ask for more than kMaxWindowLog, whatever they claim.
+      ZSTD_DCtx_setParameter(stream_, ZSTD_d_windowLogMax, kMaxWindowLog);
+    }
     ZSTD_DCtx_reset(stream_, ZSTD_reset_session_only);
     in_offset_ = 0;
     in_.clear();

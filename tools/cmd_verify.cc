@@ -2,9 +2,9 @@
 // log, or of a range anchored on the record before it; see docs/CLI.md.
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
@@ -61,6 +61,24 @@ int ExitCodeFor(const VerifyReport& r) {
   return kExitOk;
 }
 
+nlohmann::json FindingJson(const Finding& f) {
+  return {{"kind", FindingKindName(f.kind)},
+          {"file", f.file},
+          {"line", f.line},
+          {"last_line", f.last_line ? f.last_line : f.line},
+          {"offset", f.offset},
+          {"seq", f.seq ? nlohmann::json(*f.seq) : nlohmann::json(nullptr)},
+          {"reason", f.reason}};
+}
+
+// dump() escapes control characters (and, with ensure_ascii, everything non-ASCII);
+// error_handler::replace keeps invalid UTF-8 visible.
+std::string Dump(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
+// The report as one JSON object. The findings are written one at a time into the place
+// an empty "findings" array takes in the dump (never one document holding them all).
 void PrintJson(const std::string& dir, const VerifyReport& r) {
   nlohmann::json j;
   j["dir"] = dir;
@@ -81,17 +99,26 @@ void PrintJson(const std::string& dir, const VerifyReport& r) {
   j["anchor_seq"] = r.anchor_seq ? nlohmann::json(*r.anchor_seq) : nlohmann::json(nullptr);
   j["anchor_hash"] =
       r.anchor_hash.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.anchor_hash);
+  j["findings_dropped"] = r.findings_dropped;
   j["findings"] = nlohmann::json::array();
-  for (const Finding& f : r.findings) {
-    j["findings"].push_back({{"kind", FindingKindName(f.kind)},
-                             {"file", f.file},
-                             {"line", f.line},
-                             {"offset", f.offset},
-                             {"seq", f.seq ? nlohmann::json(*f.seq) : nlohmann::json(nullptr)},
-                             {"reason", f.reason}});
+  const std::string doc = Dump(j, 2);
+  // A newline cannot occur inside a dumped string, so this is the member itself.
+  static constexpr std::string_view kSlot = "\n  \"findings\": []";
+  const std::size_t slot = doc.find(kSlot);
+  std::fwrite(doc.data(), 1, slot + kSlot.size() - 1, stdout);  // up to the '['
+  for (std::size_t i = 0; i < r.findings.size(); ++i) {
+    std::string item = "\n    ";
+    for (char c : Dump(FindingJson(r.findings[i]), 2)) {  // nested two levels deeper
+      item += c;
+      if (c == '\n') item += "    ";
+    }
+    if (i + 1 < r.findings.size()) item += ',';
+    std::fwrite(item.data(), 1, item.size(), stdout);
   }
-  // dump() escapes control characters; error_handler::replace keeps invalid UTF-8 visible.
-  std::cout << j.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) << "\n";
+  if (!r.findings.empty()) std::fputs("\n  ", stdout);
+  const std::string rest = doc.substr(slot + kSlot.size() - 1);  // "]..." to the end
+  std::fwrite(rest.data(), 1, rest.size(), stdout);
+  std::fputc('\n', stdout);
 }
 
 void PrintText(const std::string& dir, const VerifyReport& r) {
@@ -123,10 +150,15 @@ void PrintText(const std::string& dir, const VerifyReport& r) {
     for (const Finding& f : r.findings) {
       std::string where = SafeText(f.file);
       if (f.line) where += ":" + std::to_string(f.line);
+      if (f.last_line > f.line) where += "-" + std::to_string(f.last_line);
       std::string at = "offset " + std::to_string(f.offset);
       if (f.seq) at += ", seq " + std::to_string(*f.seq);
       std::printf("  %s (%s): %s: %s\n", where.c_str(), at.c_str(),
                   std::string(FindingKindName(f.kind)).c_str(), SafeText(f.reason).c_str());
+    }
+    if (r.findings_dropped > 0) {
+      std::printf("  ... and %llu more finding(s), not kept (the first %zu are listed)\n",
+                  static_cast<unsigned long long>(r.findings_dropped), r.findings.size());
     }
   }
   const char* verdict = r.intact()     ? "INTACT: every record and chain link verified"
@@ -153,7 +185,10 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       cmd->add_option("--until", args->until,
                       "Verify the records up to this time (inclusive; a date means the whole day)");
   last->excludes(since)->excludes(until);
-  cmd->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
+  cmd->add_option("--threads", args->threads,
+                  "Hashing threads, at most " + std::to_string(kMaxVerifyThreads) +
+                      " (default: one per core)")
+      ->check(CLI::Range(0u, kMaxVerifyThreads));
   cmd->add_flag("--no-progress", args->no_progress, "Never draw the progress line");
   cmd->callback([args, exit_code] {
     VerifyOptions options;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -45,8 +46,18 @@ struct Finding {
   std::uint64_t line = 0;            // 1-based line number in that file (0: not about one line)
   std::uint64_t offset = 0;          // byte offset of the line in that file
   std::optional<std::uint64_t> seq;  // the record's seq, when it could be read
-  std::string reason;
+  std::string reason;                // at most kMaxFindingReasonBytes (cut with "...")
+  // The same finding on a run of consecutive lines of `file` is kept once: `line` is the
+  // run's first line (`offset` and `seq` are that line's), `last_line` its last, and
+  // `reason` then starts with "lines X-Y: ". 0 for a finding about one line (or none).
+  std::uint64_t last_line = 0;
 };
+
+// Threads Verify uses at most, whatever VerifyOptions::threads says.
+inline constexpr unsigned kMaxVerifyThreads = 64;
+// Findings Verify keeps by default (VerifyOptions::max_findings).
+inline constexpr std::size_t kDefaultMaxFindings = 1000;
+inline constexpr std::size_t kMaxFindingReasonBytes = 1024;
 
 // How far a Verify run has got; see VerifyOptions::progress.
 struct VerifyProgress {
@@ -69,15 +80,22 @@ struct VerifyOptions {
   std::optional<std::chrono::system_clock::time_point> since, until;
 
   // Threads that parse and hash in parallel (the chain check stays sequential); 0: one
-  // per core, at most 8. Logs under 8 MiB are verified on the calling thread.
+  // per core, at most 8; more than kMaxVerifyThreads: kMaxVerifyThreads. Logs under 8 MiB
+  // are verified on the calling thread, and so is everything when no thread can be started.
   unsigned threads = 0;
+
+  // Findings kept in the report (runs of one finding on consecutive lines count once);
+  // the rest are only counted (VerifyReport::findings_dropped). Must be at least 1. A torn
+  // tail is always kept, so findings_dropped > 0 means tampering.
+  std::size_t max_findings = kDefaultMaxFindings;
 
   // Called on the calling thread about every 100 ms while a large log is being read.
   std::function<void(const VerifyProgress&)> progress;
 };
 
 struct VerifyReport {
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;       // in the order found, at most VerifyOptions::max_findings
+  std::uint64_t findings_dropped = 0;  // findings found beyond that cap (not kept)
   std::uint64_t segments = 0;
   std::uint64_t records = 0;  // complete record lines read
   std::uint64_t critical_records = 0;
@@ -95,14 +113,18 @@ struct VerifyReport {
   std::string anchor_hash;
 
   // No finding at all.
-  bool intact() const { return findings.empty(); }
+  bool intact() const { return findings.empty() && findings_dropped == 0; }
   // Findings other than a torn tail: evidence of tampering or corruption.
   bool tampered() const;
   bool torn_tail() const;
 };
 
 // Verifies every record of every segment in `dir` (or the range `options` selects): line
-// form, hash, chain link, seq contiguity, audit_id uniqueness and JSON validity. Findings
+// form, hash, chain link, seq contiguity, audit_id uniqueness and JSON validity. Memory is
+// bounded whatever the directory holds (lines over kMaxRecordBytes are findings, findings
+// are capped). A log that changes under the run (rotation, retention archiving segments)
+// is followed; when files came or went during a run that found something, the run is
+// repeated (at most twice more) so that a healthy log is never reported as damaged. Findings
 // are part of the report; the Status is an error only when the log cannot be read at all
 // (kNotFound, kIOError) or the options are contradictory (kInvalidArgument). Large logs
 // are parsed and hashed on several threads; findings and counts are the same as a
