@@ -438,8 +438,8 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   if (next != std::size(kOrder)) return Bad("missing member \"hash\"");
   AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(event_el, "\"event\"", &impl_->keys, &impl_->order));
   if (have_sanitized) {
-    AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys,
-                                               &impl_->order));
+    AUDITLOG_RETURN_IF_ERROR(
+        CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys, &impl_->order));
   }
 
   // Raw views of the nested values, for readers that re-parse only what they need. The
