@@ -11,12 +11,28 @@
 #include <tuple>
 #include <type_traits>
 
+#include "auditlog/limits.h"
 #include "json_writer.h"
+#include "member_names.h"
 #include "sanitize.h"
 #include "sha256.h"
 
 namespace auditlog::internal {
 namespace {
+
+// Room kept back from the body budget for what may still be written once the budget is
+// reached: the overshoot of the element being written (a member name and a small value, or
+// one "sanitized" entry, whose field path is at most kMaxNestingDepth names of 64 bytes),
+// the cut's own entry, the closing brackets and the fixed-size fields of a built-in type
+// that follow the cut (strings are emptied then). Generous: 4 times the worst case.
+constexpr std::size_t kBudgetReserve = 16 << 10;
+// Written after every body: `,"sanitized":` and the closing `]` (counted even when there
+// is no "sanitized" member, to keep the arithmetic simple).
+constexpr std::size_t kBodyWrapBytes = 14;
+// Room a list item or object member needs before it is started: a name and a small value.
+constexpr std::size_t kItemSlack = 128;
+// What replaces a value nested deeper than kMaxNestingDepth.
+constexpr std::string_view kTooDeepMarker = "\"<too deep>\"";
 
 template <typename T>
 struct IsOptional : std::false_type {};
@@ -35,7 +51,13 @@ class Encoder {
   // than the small-string buffer and would otherwise cost an allocation per event.
   Encoder(const EncodeOptions& options, std::string* json, std::string* sanitized,
           std::string* path, std::string* scratch)
-      : options_(options), json_(*json), sanitized_(*sanitized), path_(*path), scratch_(*scratch) {
+      : options_(options),
+        json_(*json),
+        sanitized_(*sanitized),
+        path_(*path),
+        scratch_(*scratch),
+        budget_(options.max_body_bytes > kBudgetReserve ? options.max_body_bytes - kBudgetReserve
+                                                        : 0) {
     path_.clear();
     scratch_.clear();
   }
@@ -45,6 +67,7 @@ class Encoder {
 
   template <typename T>
   void TopLevel(const T& e) {
+    depth_ = 1;
     type_name_ = T::kInfo.type_name;
     json_ += "{\"event_type\":";
     AppendJsonString(type_name_, &json_);
@@ -53,6 +76,7 @@ class Encoder {
   }
 
   void TopLevel(const CustomEvent& e) {
+    depth_ = 1;
     type_name_ = "custom event";
     if (!IsSnakeCaseName(e.event_type)) {
       return Fail("event_type", "must be snake_case ([a-z][a-z0-9_]*, at most 64 bytes)");
@@ -116,6 +140,10 @@ class Encoder {
     } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
       json_ += '[';
       for (std::size_t i = 0; i < v.size(); ++i) {
+        if (OverBudget()) {
+          CutAtItem(i);
+          break;
+        }
         if (i) json_ += ',';
         AppendUint(v[i], &json_);
       }
@@ -126,10 +154,12 @@ class Encoder {
       WriteValue(v);
     } else if constexpr (HasFields<T>::value) {
       json_ += '{';
+      ++depth_;
       const std::size_t open = json_.size();
       std::apply([&](const auto&... f) { (Member(v, f), ...); }, T::Fields());
       // Member() writes a leading comma before each member; drop the first one.
       if (json_.size() > open && json_[open] == ',') json_.erase(open, 1);
+      --depth_;
       json_ += '}';
     } else {
       static_assert(sizeof(T) == 0, "no JSON encoding for this field type");
@@ -138,23 +168,45 @@ class Encoder {
 
   void WriteString(std::string_view s, std::uint8_t rules, std::uint32_t max_bytes) {
     if ((rules & kRequired) && s.empty()) return Fail(path_, "is required but empty");
+    if (cut_) {  // past the record-size cut: emptied, covered by the cut's entry
+      json_ += "\"\"";
+      return;
+    }
     // A field's own limit (token_prefix) only ever tightens the configured one.
     const std::size_t limit = max_bytes ? std::min<std::size_t>(max_bytes, options_.max_field_bytes)
                                         : options_.max_field_bytes;
+    const std::size_t json_mark = json_.size(), sanitized_mark = sanitized_.size();
+    const std::uint32_t altered_mark = altered_;
     if (IsAlreadySafe(s, limit)) {
       AppendJsonString(s, &json_);
-      return;
+    } else {
+      scratch_.clear();
+      const SanitizeOutcome outcome = SanitizeString(s, limit, &scratch_);
+      AppendJsonString(scratch_, &json_);
+      RecordAlteration(s, outcome);
     }
+    if (Used() <= budget_) return;
+    // The record would be too long: this string is cut to the room left (escaping at most
+    // doubles a byte), and so is everything after it.
+    json_.resize(json_mark);
+    sanitized_.resize(sanitized_mark);
+    altered_ = altered_mark;
+    const std::size_t room = budget_ > Used() + 2 ? (budget_ - Used() - 2) / 2 : 0;
     scratch_.clear();
-    const SanitizeOutcome outcome = SanitizeString(s, limit, &scratch_);
+    const SanitizeOutcome outcome = SanitizeString(s, std::min(limit, room), &scratch_);
     AppendJsonString(scratch_, &json_);
-    RecordAlteration(s, outcome);
+    cut_ = true;
+    RecordAlteration(s, outcome, "record_size");
   }
 
   void WriteStringList(const StringList& list, std::uint32_t max_bytes) {
     json_ += '[';
     const std::size_t mark = path_.size();
     for (std::size_t i = 0; i < list.size(); ++i) {
+      if (OverBudget()) {
+        CutAtItem(i);
+        break;
+      }
       if (i) json_ += ',';
       path_ += '[';
       path_ += std::to_string(i);
@@ -212,11 +264,18 @@ class Encoder {
             AppendInt(x, &json_);
           } else if constexpr (std::is_same_v<X, bool>) {
             json_ += x ? "true" : "false";
+          } else if (depth_ >= kMaxNestingDepth) {  // a list or object would open one level more
+            json_ += kTooDeepMarker;
+            RecordLimit("nesting_depth");
           } else if constexpr (std::is_same_v<X, StringList>) {
+            ++depth_;
             WriteStringList(x, 0);
+            --depth_;
           } else {
             json_ += '{';
+            ++depth_;
             ObjectMembers(x, /*top_level=*/false);
+            --depth_;
             json_ += '}';
           }
         },
@@ -225,7 +284,15 @@ class Encoder {
 
   // Writes the members of a caller-built object. At top level (a custom event's fields)
   // each member is preceded by a comma, since "event_type" comes first.
+  // Every member name is validated, also past a record-size cut (whose members are dropped).
   void ObjectMembers(const Object& object, bool top_level) {
+    // Checked up front in O(n log n); `names` is then free for the nested objects.
+    thread_local std::vector<std::string_view> names;
+    thread_local std::vector<std::uint32_t> order;
+    names.clear();
+    for (const auto& m : object) names.push_back(m.name);
+    const std::size_t repeated = FirstRepeatedName(names, &order);
+    bool written = false;
     for (std::size_t i = 0; i < object.size() && status_.ok(); ++i) {
       const std::string& name = object[i].name;
       const std::size_t mark = path_.size();
@@ -236,18 +303,47 @@ class Encoder {
       }
       path_ += name;
       if (top_level && name == "event_type") return Fail(path_, "is a reserved name");
-      for (std::size_t j = 0; j < i; ++j) {
-        if (object[j].name == name) return Fail(path_, "appears twice");
+      if (i == repeated) return Fail(path_, "appears twice");
+      if (OverBudget()) {
+        Cut();
+      } else {
+        if (top_level || written) json_ += ',';
+        written = true;
+        AppendJsonString(name, &json_);
+        json_ += ':';
+        WriteValue(object[i].value);
       }
-      if (top_level || i > 0) json_ += ',';
-      AppendJsonString(name, &json_);
-      json_ += ':';
-      WriteValue(object[i].value);
       path_.resize(mark);
     }
   }
 
-  void RecordAlteration(std::string_view original, const SanitizeOutcome& o) {
+  // Body bytes so far, as EncodeEvent will assemble them.
+  std::size_t Used() const { return json_.size() + sanitized_.size() + kBodyWrapBytes; }
+  // True when the next list item or member must not be started.
+  bool OverBudget() const { return cut_ || Used() + kItemSlack > budget_; }
+
+  // The record-size cut at the element `path_` names: it and everything after it are dropped
+  // (strings emptied). Only the first cut is reported: its entry covers the rest.
+  void Cut() {
+    if (cut_) return;
+    cut_ = true;
+    RecordLimit("record_size");
+  }
+  void CutAtItem(std::size_t i) {
+    const std::size_t mark = path_.size();
+    path_ += '[';
+    path_ += std::to_string(i);
+    path_ += ']';
+    Cut();
+    path_.resize(mark);
+  }
+
+  // A "sanitized" entry for a value replaced or dropped because of a structural limit.
+  void RecordLimit(std::string_view limit) { RecordAlteration({}, SanitizeOutcome{}, limit); }
+
+  // `limit`, when not empty, names the structural limit that caused the alteration.
+  void RecordAlteration(std::string_view original, const SanitizeOutcome& o,
+                        std::string_view limit = {}) {
     ++altered_;
     sanitized_ += sanitized_.empty() ? "[" : ",";
     sanitized_ += "{\"field\":";
@@ -262,6 +358,10 @@ class Encoder {
       ToHex(Sha256(original), hex);
       sanitized_.append(hex, 64);
       sanitized_ += '"';
+    }
+    if (!limit.empty()) {
+      sanitized_ += ",\"limit\":";
+      AppendJsonString(limit, &sanitized_);
     }
     sanitized_ += '}';
   }
@@ -284,6 +384,9 @@ class Encoder {
   std::string_view type_name_;
   Status status_;
   std::uint32_t altered_ = 0;
+  const std::size_t budget_;  // Used() may reach this; the reserve holds what follows a cut
+  bool cut_ = false;          // the record-size cut happened: drop or empty what follows
+  std::size_t depth_ = 0;     // nesting depth of the container being written (event: 1)
 };
 
 }  // namespace
@@ -311,6 +414,12 @@ Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEven
   Encoder encoder(options, &json, &sanitized, &path, &scratch);
   std::visit([&](const auto& e) { encoder.TopLevel(e); }, event);
   if (!encoder.status().ok()) return encoder.status();
+  const std::size_t body_bytes = json.size() + (sanitized.empty() ? 0 : sanitized.size() + 14);
+  if (body_bytes > options.max_body_bytes) {  // unreachable by the reserve; never frame it
+    return Status::InvalidArgument(std::string(EventTypeName(event)) + ": encodes to " +
+                                   std::to_string(body_bytes) + " bytes, more than " +
+                                   std::to_string(options.max_body_bytes));
+  }
   out->body.clear();
   out->body.reserve(json.size() + (sanitized.empty() ? 0 : sanitized.size() + 16));
   out->body += json;

@@ -15,7 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "auditlog/limits.h"
 #include "json_writer.h"
+#include "member_names.h"
 #include "sha256.h"
 
 namespace auditlog::internal {
@@ -106,9 +108,15 @@ std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
 
 // ---------------------------------------------------------------------------------------
 
+// The parser's depth limit (simdjson's default) is what readers accept; the writer stays
+// far below it (the record object adds one level around the event).
+static_assert(kMaxNestingDepth + 1 < simdjson::DEFAULT_MAX_DEPTH,
+              "readers must accept every record the writer can produce");
+
 struct RecordParser::Impl {
   simdjson::dom::parser parser;
-  std::vector<std::string_view> keys;  // scratch for duplicate detection
+  std::vector<std::string_view> keys;  // scratch for duplicate detection: one object's names
+  std::vector<std::uint32_t> order;    // scratch of FirstRepeatedName
 };
 
 RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
@@ -118,32 +126,27 @@ namespace {
 
 Status Bad(std::string reason) { return Status::Corruption(std::move(reason)); }
 
-// Rejects duplicate member names in `e` and everything nested in it.
+// Rejects duplicate member names in `e` and everything nested in it. Each object's names
+// are checked in O(n log n) (member_names.h) before its values are visited, so `keys` is
+// free for reuse by the nested objects.
 Status CheckNoDuplicates(simdjson::dom::element e, std::string_view where,
-                         std::vector<std::string_view>* scratch) {
+                         std::vector<std::string_view>* keys, std::vector<std::uint32_t>* order) {
   simdjson::dom::object object;
   simdjson::dom::array array;
   if (e.get_object().get(object) == simdjson::SUCCESS) {
-    const std::size_t base = scratch->size();
-    for (auto field : object) {
-      for (std::size_t i = base; i < scratch->size(); ++i) {
-        if ((*scratch)[i] == field.key) {
-          scratch->resize(base);
-          return Bad(std::string("duplicate member \"") + std::string(field.key) + "\" in " +
-                     std::string(where));
-        }
-      }
-      scratch->push_back(field.key);
-      Status s = CheckNoDuplicates(field.value, where, scratch);
-      if (!s.ok()) {
-        scratch->resize(base);
-        return s;
-      }
+    keys->clear();
+    for (auto field : object) keys->push_back(field.key);
+    const std::size_t repeated = FirstRepeatedName(*keys, order);
+    if (repeated != keys->size()) {
+      return Bad(std::string("duplicate member \"") + std::string((*keys)[repeated]) + "\" in " +
+                 std::string(where));
     }
-    scratch->resize(base);
+    for (auto field : object) {
+      AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(field.value, where, keys, order));
+    }
   } else if (e.get_array().get(array) == simdjson::SUCCESS) {
     for (auto item : array) {
-      AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(item, where, scratch));
+      AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(item, where, keys, order));
     }
   }
   return Status::Ok();
@@ -309,6 +312,10 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
   }
   simdjson::dom::element root;
   if (auto err = impl_->parser.parse(line.data(), line.size()).get(root)) {
+    if (err == simdjson::DEPTH_ERROR) {
+      return Bad("nested deeper than the readers' limit of " +
+                 std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels");
+    }
     return Bad(std::string("not valid JSON: ") + simdjson::error_message(err));
   }
   simdjson::dom::object obj;
@@ -397,10 +404,10 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
     }
   }
   if (next != std::size(kOrder)) return Bad("missing member \"hash\"");
-  impl_->keys.clear();
-  AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(event_el, "\"event\"", &impl_->keys));
+  AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(event_el, "\"event\"", &impl_->keys, &impl_->order));
   if (have_sanitized) {
-    AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys));
+    AUDITLOG_RETURN_IF_ERROR(
+        CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys, &impl_->order));
   }
 
   // Raw views of the nested values, for readers that re-parse only what they need. The

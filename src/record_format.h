@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "auditlog/limits.h"
 #include "auditlog/status.h"
 #include "log_dir.h"  // segment file names (SegmentFileName, ParseSegmentFileName)
 
@@ -21,6 +22,17 @@ inline constexpr std::string_view kGenesisHash =
 // A line ends with `,"hash":"` + 64 hex digits + `"}`; the hash covers everything before it.
 inline constexpr std::string_view kHashMemberPrefix = ",\"hash\":\"";
 inline constexpr std::size_t kHashSuffixBytes = 9 + 64 + 2;  // 75
+
+// The most bytes FrameRecord adds around an event body: every envelope member at its
+// longest (seq and the audit_id's seq of 20 digits, a 64-byte service_id, a timestamp of a
+// year beyond 9999 as strftime renders it, "critical":false) and the hash suffix. A body of
+// at most kMaxEventBodyBytes therefore frames to at most kMaxRecordBytes (record_format_test).
+inline constexpr std::size_t kMaxEnvelopeBytes =
+    std::string_view(R"({"v":1,"seq":,"audit_id":"-","timestamp":"","service_id":"",)"
+                     R"("critical":false,,"prev_hash":"")")
+        .size() +
+    20 + 64 + 20 + 40 + 64 + 64 + kHashSuffixBytes;
+inline constexpr std::size_t kMaxEventBodyBytes = kMaxRecordBytes - kMaxEnvelopeBytes;
 
 // The hash of a line (without its '\n'), computed over all but its last 75 bytes.
 // REQUIRES: line.size() > kHashSuffixBytes.

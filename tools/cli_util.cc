@@ -1,7 +1,7 @@
 // Shared helpers of the reading subcommands; see cli_util.h.
 #include "cli_util.h"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "query_internal.h"
 #include "record_format.h"
@@ -89,9 +89,18 @@ std::string Fit(std::string_view raw, std::size_t width) {
   return out;
 }
 
-std::string ScalarText(const nlohmann::ordered_json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string ScalarText(simdjson::dom::element v) {
+  std::string_view s;
+  if (v.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  return simdjson::minify(v);
+}
+
+// The event object of a record, or an error. simdjson, not nlohmann::ordered_json: the
+// latter looks up each member linearly while parsing, quadratic in an object's members
+// (a record of kMaxRecordBytes holds 100k+). Views stay valid until the next call.
+simdjson::simdjson_result<simdjson::dom::object> ParseEvent(std::string_view event_json) {
+  thread_local simdjson::dom::parser parser;
+  return parser.parse(event_json.data(), event_json.size()).get_object();
 }
 
 }  // namespace
@@ -125,27 +134,28 @@ std::string SafeJsonLine(std::string_view line) {
 }
 
 std::string EventActor(std::string_view event_json) {
-  const auto j = nlohmann::ordered_json::parse(event_json, nullptr, false);
-  if (!j.is_object()) return "";
-  if (auto a = j.find("actor"); a != j.end() && a->is_object()) {
-    if (auto u = a->find("user_id"); u != a->end() && u->is_string()) return u->get<std::string>();
+  simdjson::dom::object j;
+  if (ParseEvent(event_json).get(j) != simdjson::SUCCESS) return "";
+  std::string_view value;
+  if (j["actor"]["user_id"].get_string().get(value) == simdjson::SUCCESS) {
+    return std::string(value);
   }
   for (const char* key : {"attempted_user", "requester", "subject", "customer_id"}) {
-    if (auto v = j.find(key); v != j.end() && v->is_string()) return v->get<std::string>();
+    if (j[key].get_string().get(value) == simdjson::SUCCESS) return std::string(value);
   }
   return "";
 }
 
 std::string EventSummary(std::string_view event_json) {
-  const auto j = nlohmann::ordered_json::parse(event_json, nullptr, false);
-  if (!j.is_object()) return "";
+  simdjson::dom::object j;
+  if (ParseEvent(event_json).get(j) != simdjson::SUCCESS) return "";
   std::string out;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "event_type" || it.key() == "actor") continue;
+  for (auto field : j) {
+    if (field.key == "event_type" || field.key == "actor") continue;
     if (!out.empty()) out += ' ';
-    out += it.key();
+    out += field.key;
     out += '=';
-    out += ScalarText(*it);
+    out += ScalarText(field.value);
     if (out.size() > 400) break;
   }
   return out;
