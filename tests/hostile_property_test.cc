@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -235,6 +236,26 @@ TEST_F(HostilePropertyTest, NoMutationGoesUnnoticed) {
   }
   std::printf("[hostile] %d of %llu rounds mutated something\n", applied,
               static_cast<unsigned long long>(count));
+}
+
+// Writes base log K (AUDITLOG_FUZZ_SEED_K, default 0) in the input format of
+// tests/fuzz/verify_fuzz.cc to $AUDITLOG_FUZZ_SEED_OUT: how tests/fuzz/corpus/verify/ was
+// made. Archives are stored decompressed; the target compresses them again.
+TEST_F(HostilePropertyTest, DISABLED_WriteVerifyFuzzSeed) {
+  const char* out = Env("AUDITLOG_FUZZ_SEED_OUT");
+  ASSERT_NE(out, nullptr);
+  const int k = Env("AUDITLOG_FUZZ_SEED_K") ? std::atoi(Env("AUDITLOG_FUZZ_SEED_K")) : 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(Base(k))) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::string seed;
+  for (const fs::path& f : files) {
+    const std::string name = f.filename().string();
+    std::string contents = testing::ReadFile(f);
+    if (name.ends_with(".zst")) contents = snapshots_[k].segments[name.substr(0, name.size() - 4)];
+    seed += "@@ " + name + "\n" + contents + "\n";
+  }
+  testing::WriteFile(out, seed);
 }
 
 }  // namespace
