@@ -60,7 +60,7 @@ const char* Env(const char* name) { return std::getenv(name); }
 
 // Runs `body` in a forked child. Returns "" when it returned "" in time within the memory
 // bound; otherwise what went wrong (its message, the signal, the hang, the RSS).
-std::string RunInChild(const std::function<std::string()>& body) {
+std::string RunInChild(const std::function<std::string()>& body, long* max_rss_kib) {
   int fds[2];
   if (::pipe(fds) != 0) return "pipe failed";
   const pid_t pid = ::fork();
@@ -99,6 +99,7 @@ std::string RunInChild(const std::function<std::string()>& body) {
   ::close(fds[0]);
   if (hung) return "hang: still running after " + std::to_string(kRoundDeadline.count()) + " s";
   if (WIFSIGNALED(status)) return "crash: signal " + std::to_string(WTERMSIG(status)) + " " + msg;
+  *max_rss_kib = std::max(*max_rss_kib, ru.ru_maxrss);
   if (ru.ru_maxrss > kMaxRssKiB) return "peak RSS " + std::to_string(ru.ru_maxrss) + " KiB";
   if (WEXITSTATUS(status) != 0 && msg.empty()) {
     return "child exit " + std::to_string(WEXITSTATUS(status));
@@ -218,8 +219,10 @@ TEST_F(HostilePropertyTest, NoMutationGoesUnnoticed) {
       flagged ? static_cast<int>(testing::MutationKind::kCount) : testing::kFirstFlaggedMutation;
   std::uint64_t first = 0, count = kDefaultRounds;
   if (const char* s = Env("AUDITLOG_HOSTILE_ROUNDS")) count = std::strtoull(s, nullptr, 10);
-  if (const char* s = Env("AUDITLOG_HOSTILE_SEED")) first = std::strtoull(s, nullptr, 10), count = 1;
+  if (const char* s = Env("AUDITLOG_HOSTILE_SEED"))
+    first = std::strtoull(s, nullptr, 10), count = 1;
   int applied = 0;
+  long max_rss_kib = 0;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     const int k = static_cast<int>(seed % kBaseLogs);
     const fs::path work = scratch_->path() / ("round-" + std::to_string(seed));
@@ -228,14 +231,15 @@ TEST_F(HostilePropertyTest, NoMutationGoesUnnoticed) {
     const std::string what = testing::MutateDirectory(work, rng, kinds);
     if (!what.empty()) {
       ++applied;
-      const std::string failure = RunInChild([&] { return CheckRound(work, snapshots_[k]); });
+      const std::string failure =
+          RunInChild([&] { return CheckRound(work, snapshots_[k]); }, &max_rss_kib);
       EXPECT_EQ(failure, "") << "seed " << seed << " (rerun: AUDITLOG_HOSTILE_SEED=" << seed
                              << "): " << what;
     }
     fs::remove_all(work);
   }
-  std::printf("[hostile] %d of %llu rounds mutated something\n", applied,
-              static_cast<unsigned long long>(count));
+  std::printf("[hostile] %d of %llu rounds mutated something; peak child RSS %ld KiB\n", applied,
+              static_cast<unsigned long long>(count), max_rss_kib);
 }
 
 // Writes base log K (AUDITLOG_FUZZ_SEED_K, default 0) in the input format of

@@ -81,8 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auditlog::CustomEvent e;
   const std::uint8_t t = in.Byte();
   e.event_type = t < 230 ? std::string("fuzz_event") : in.String(80);
-  e.criticality = (in.Byte() & 1) ? auditlog::Criticality::kCritical
-                                  : auditlog::Criticality::kRoutine;
+  e.criticality =
+      (in.Byte() & 1) ? auditlog::Criticality::kCritical : auditlog::Criticality::kRoutine;
   EncodeOptions options;
   options.max_field_bytes = 1 + static_cast<std::size_t>(in.Byte()) * 8;
   int nodes = 0;

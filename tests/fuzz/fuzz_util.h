@@ -47,7 +47,7 @@ class ByteReader {
 
 }  // namespace auditlog::fuzz
 
-#define FUZZ_CHECK(cond, detail)                                                \
-  do {                                                                          \
+#define FUZZ_CHECK(cond, detail)                                              \
+  do {                                                                        \
     if (!(cond)) ::auditlog::fuzz::Fail(__FILE__, __LINE__, #cond, (detail)); \
   } while (0)

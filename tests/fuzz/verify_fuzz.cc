@@ -64,8 +64,8 @@ void WriteFiles(const fs::path& dir, std::string_view in) {
         in.substr(pos + 3, (name_end == std::string_view::npos ? in.size() : name_end) - pos - 3);
     if (name_end == std::string_view::npos) break;
     std::size_t next = in.find("\n@@ ", name_end);
-    const std::string_view contents = in.substr(
-        name_end + 1, (next == std::string_view::npos ? in.size() : next) - name_end - 1);
+    const std::string_view contents =
+        in.substr(name_end + 1, (next == std::string_view::npos ? in.size() : next) - name_end - 1);
     if (PlainName(name)) {
       const std::string bytes = MaybeCompress(name, contents);
       std::ofstream(dir / name, std::ios::binary | std::ios::trunc)

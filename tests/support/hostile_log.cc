@@ -32,8 +32,9 @@ std::uint64_t Uniform(std::mt19937_64& rng, std::uint64_t lo, std::uint64_t hi) 
 // A random event: numbered custom events, some carrying hostile strings (neutralized, so
 // the record has a "sanitized" member), some critical, some built-in.
 Event RandomEvent(std::mt19937_64& rng, int n) {
-  static const char* const kHostile[] = {"mallory\x1b[2J", "eve\n{\"x\":1}", "a\u202egnp.exe",
-                                         "plain", "\xff\xfe bad utf-8", "quote\"back\\slash"};
+  static const char* const kHostile[] = {"mallory\x1b[2J",     "eve\n{\"x\":1}",
+                                         "a\u202egnp.exe",     "plain",
+                                         "\xff\xfe bad utf-8", "quote\"back\\slash"};
   switch (Uniform(rng, 0, 3)) {
     case 0:
       return AuthFailure{.attempted_user = kHostile[Uniform(rng, 0, 5)],
@@ -53,8 +54,7 @@ Event RandomEvent(std::mt19937_64& rng, int n) {
 
 // One Logger session: opens, emits `count` events a random number of seconds apart, shuts
 // down.
-Status Session(const Config& config, FakeClockEnv* clock, std::mt19937_64& rng, int count,
-               int* n) {
+Status Session(const Config& config, FakeClockEnv* clock, std::mt19937_64& rng, int count, int* n) {
   AUDITLOG_ASSIGN_OR_RETURN(auto logger, Logger::Open(config));
   for (int i = 0; i < count; ++i) {
     clock->Advance(std::chrono::seconds(Uniform(rng, 1, 120)));

@@ -56,9 +56,9 @@ enum class MutationKind : int {
   kRenameFile,
   kSwapFiles,
   // Flagged:
-  kManifestTimestamps,  // shift a segment's first/last_timestamp (issue 8 case 3)
+  kManifestTimestamps,    // shift a segment's first/last_timestamp (issue 8 case 3)
   kManifestDeleteOldest,  // remove the oldest segment, mark it deleted (case 2)
-  kManifestMistype,     // turn a numeric manifest member into a string (case 4)
+  kManifestMistype,       // turn a numeric manifest member into a string (case 4)
   kCount,
 };
 inline constexpr int kFirstFlaggedMutation = static_cast<int>(MutationKind::kManifestTimestamps);

@@ -117,11 +117,10 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
       return "truncate " + name + " to " + std::to_string(size);
     }
     case MutationKind::kAppendBytes: {
-      static const char* const kTails[] = {"\n", "x", "{}\n", "\n\n", " ", "\0"};
-      const std::string tail = kTails[Pick(rng, std::size(kTails))];
-      Spit(file, s + (tail.empty() ? std::string(1, '\0') : tail));
-      return "append " + std::to_string(std::max<std::size_t>(tail.size(), 1)) + " bytes to " +
-             name;
+      static const std::string kTails[] = {"\n", "x", "{}\n", "\n\n", " ", std::string(1, '\0')};
+      const std::string& tail = kTails[Pick(rng, std::size(kTails))];
+      Spit(file, s + tail);
+      return "append " + std::to_string(tail.size()) + " bytes to " + name;
     }
     case MutationKind::kAppendLineCopy:
     case MutationKind::kDuplicateLine: {
@@ -136,7 +135,8 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
         s.insert(starts[i], line);
       }
       Spit(file, s);
-      return (kind == MutationKind::kAppendLineCopy ? "append a copy of line " : "duplicate line ") +
+      return (kind == MutationKind::kAppendLineCopy ? "append a copy of line "
+                                                    : "duplicate line ") +
              std::to_string(i + 1) + " of " + name;
     }
     case MutationKind::kDeleteFile:
