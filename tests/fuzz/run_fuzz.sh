@@ -2,7 +2,8 @@
 # Runs every fuzz target of tests/fuzz for SECONDS each, on a temporary copy of its seed
 # corpus and regression inputs (the repository is not modified), with its dictionary.
 #   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS [TARGET...]
-# A crash, leak, timeout (-timeout=10 s per input) or out-of-memory (-rss_limit_mb=2048)
+# A crash, leak, hang (-timeout=FUZZ_TIMEOUT s per input, default 60: generous, so a loaded
+# machine does not flake) or out-of-memory (-rss_limit_mb=2048)
 # fails the run; the input is kept in BUILD_DIR/fuzz-artifacts/TARGET/ — add it to
 # tests/fuzz/regressions/TARGET/ once understood. A target listed alone on a line of
 # known_issues.txt has open bugs: its crashes are reported but do not fail the run.
@@ -11,6 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}"
 seconds="${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}"
 shift 2
+timeout="${FUZZ_TIMEOUT:-60}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(record_parser manifest_parser verify time_parser event_encoder)
 
@@ -33,7 +35,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
   echo "== fuzz $t for ${seconds}s"
-  "$bin" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$bin" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 \
     -artifact_prefix="$build/fuzz-artifacts/$t/" -print_final_stats=1 > "$work/log" 2>&1
   rc=$?
   grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done " "$work/log" | tr '\n' ' '
