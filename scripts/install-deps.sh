@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev
   libspdlog-dev         # the benchmark's comparison baseline
   gnuplot-nox           # the benchmark plot
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev  # fuzz targets (libFuzzer, ASan, UBSan)
 )
 missing=()
 for p in "${packages[@]}"; do
