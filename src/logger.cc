@@ -642,11 +642,11 @@ void Logger::Impl::StorageWorksAgain(std::int64_t now_mono) {
     stats.writes_failing = false;
     write_error = Status::Ok();
     if (suspended_since_mono >= 0) {
-      resumed = LogWritesResumed{
-          .reason = "disk_space_low",
-          .suspended_ms = static_cast<std::uint64_t>(
-              std::max<std::int64_t>(0, now_mono - suspended_since_mono) / 1000),
-          .refused_emits = stats.rejected_disk_low - refused_at_suspension};
+      resumed =
+          LogWritesResumed{.reason = "disk_space_low",
+                           .suspended_ms = static_cast<std::uint64_t>(
+                               std::max<std::int64_t>(0, now_mono - suspended_since_mono) / 1000),
+                           .refused_emits = stats.rejected_disk_low - refused_at_suspension};
       suspended_since_mono = -1;
     }
   }
@@ -735,8 +735,7 @@ Status Logger::Impl::WriteBatch(std::size_t events) {
                       std::to_string(events) + " accepted events could not be written");
 }
 
-Status Logger::Impl::RetryStorage(const std::function<Status()>& attempt,
-                                  const std::string& what) {
+Status Logger::Impl::RetryStorage(const std::function<Status()>& attempt, const std::string& what) {
   std::int64_t backoff = kFirstBackoffMicros;
   int attempts_after_shutdown = 0;
   for (;;) {
@@ -809,7 +808,8 @@ void Logger::Impl::Finish() {
   if (ok) {
     const std::int64_t t0 = env->MonotonicMicros();
     // Fsyncs what is left; a full disk gets the few retries any write gets after Shutdown.
-    Status s = RetryStorage([&] { return writer->Close(); }, "the last segment could not be closed");
+    Status s =
+        RetryStorage([&] { return writer->Close(); }, "the last segment could not be closed");
     if (s.ok()) {
       MarkAllWrittenDurable(env->MonotonicMicros() - t0);
     } else {

@@ -109,7 +109,13 @@ void ExpectRotationSurvivesFullDisk(const fs::path& dir, Env* env,
 
 // ---- FaultEnv: ENOSPC at each step of the rotation ----------------------------------------
 
-enum class Step { kChecksumWrite, kChecksumRename, kSegmentCreate, kManifestWrite, kManifestRename };
+enum class Step {
+  kChecksumWrite,
+  kChecksumRename,
+  kSegmentCreate,
+  kManifestWrite,
+  kManifestRename
+};
 struct StepCase {
   Step step;
   const char* name;

@@ -155,26 +155,26 @@ void Mkfifo(const fs::path& p) {
 // ---- case 5: FIFOs, directories and symlinks named like the log's files ------------------
 
 enum class Hostile {
-  kFifoSegment,          // a closed segment replaced by a FIFO
-  kFifoNewestSegment,    // the newest segment replaced by a FIFO
-  kFifoArchive,          // a closed segment "archived" into a FIFO NAME.audit.zst
-  kFifoManifest,         // manifest.json
-  kFifoChecksum,         // NAME.sha256
-  kFifoQuarantine,       // NAME.torn-N that a log_recovered record names
-  kFifoQuarantineToBe,   // NAME.torn-N at the name recovery is about to use
-  kFifoLock,             // LOCK
-  kFifoManifestTmp,      // manifest.json.tmp
-  kDirectorySegment,     // a directory named like a segment
-  kSymlinkSegment,       // a symlink to a faithful copy of the segment, outside the log
-  kSocketSegment,        // a unix socket named like a segment
+  kFifoSegment,         // a closed segment replaced by a FIFO
+  kFifoNewestSegment,   // the newest segment replaced by a FIFO
+  kFifoArchive,         // a closed segment "archived" into a FIFO NAME.audit.zst
+  kFifoManifest,        // manifest.json
+  kFifoChecksum,        // NAME.sha256
+  kFifoQuarantine,      // NAME.torn-N that a log_recovered record names
+  kFifoQuarantineToBe,  // NAME.torn-N at the name recovery is about to use
+  kFifoLock,            // LOCK
+  kFifoManifestTmp,     // manifest.json.tmp
+  kDirectorySegment,    // a directory named like a segment
+  kSymlinkSegment,      // a symlink to a faithful copy of the segment, outside the log
+  kSocketSegment,       // a unix socket named like a segment
 };
 
 struct HostileCase {
   Hostile kind;
   const char* name;
-  bool verify_finds;   // Verify must report a finding naming the file
-  bool open_refused;   // Logger::Open must fail, naming the file and its type
-  const char* type;    // the type the error names ("FIFO", ...), when open_refused
+  bool verify_finds;  // Verify must report a finding naming the file
+  bool open_refused;  // Logger::Open must fail, naming the file and its type
+  const char* type;   // the type the error names ("FIFO", ...), when open_refused
 };
 
 void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
@@ -311,9 +311,12 @@ TEST_P(HostileFileTest, EveryReaderAndTheWriterReturnAndNameTheFile) {
 
   // The commands (each with RunCli's own 60 s kill: exit_code -1 is a hang or a crash).
   const std::vector<std::vector<std::string>> commands = {
-      {"verify", dir, "--no-progress"}, {"verify", dir, "--json", "--no-progress"},
-      {"query", dir},                   {"tail", dir, "-n", "5"},
-      {"stats", dir},                   {"export", dir, "--customer", "cust-1"},
+      {"verify", dir, "--no-progress"},
+      {"verify", dir, "--json", "--no-progress"},
+      {"query", dir},
+      {"tail", dir, "-n", "5"},
+      {"stats", dir},
+      {"export", dir, "--customer", "cust-1"},
       {"retention", dir}};
   for (const auto& args : commands) {
     const auto r = RunCli(kCli, args, HangLimit());
@@ -357,8 +360,8 @@ INSTANTIATE_TEST_SUITE_P(
 // The Env contract itself: each open refuses a non-regular file at once, naming its type.
 TEST(HostileFileEnvTest, OpensRefuseEveryNonRegularFileWithoutBlocking) {
   ScratchDir dir;
-  const fs::path fifo = dir.path() / "fifo", sub = dir.path() / "sub",
-                 link = dir.path() / "link", target = dir.path() / "target";
+  const fs::path fifo = dir.path() / "fifo", sub = dir.path() / "sub", link = dir.path() / "link",
+                 target = dir.path() / "target";
   Mkfifo(fifo);
   fs::create_directory(sub);
   testing::WriteFile(target, "x\n");
@@ -449,12 +452,11 @@ TEST_F(LockTest, AnotherProcessIsRefusedAfterRmLock) {
   ASSERT_OK(first->EmitDurable(NumberedEvent(0, 1)));
   fs::remove(dir_.path() / "LOCK");
   // `retention --apply` with work to do takes the writer's lock, in its own process.
-  const auto r = RunCli(
-      kCli, {"retention", dir_.path().string(), "--apply", "--archive-after-days", "0"},
-      HangLimit());
+  const auto r =
+      RunCli(kCli, {"retention", dir_.path().string(), "--apply", "--archive-after-days", "0"},
+             HangLimit());
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("log directory is locked by process"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("log directory is locked by process"), std::string::npos) << r.err;
   ASSERT_OK(first->EmitDurable(NumberedEvent(0, 2)));
   ASSERT_OK(first->Shutdown());
   ASSERT_OK_AND_ASSIGN(VerifyReport report, Verify(dir_.path()));
