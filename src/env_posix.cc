@@ -26,6 +26,65 @@ Status PosixError(const std::string& context, int err) {
   return Status::IOError(std::move(msg));
 }
 
+// What is at `st`, for error messages: "a FIFO", "a directory", ...
+const char* FileTypeName(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// The one error for "the library needs a regular file at `path` and something else is there".
+Status NotRegular(const fs::path& path, mode_t mode) {
+  return Status::FailedPrecondition(path.string() + " is " + FileTypeName(mode) +
+                                    ", not a regular file; refusing to use it");
+}
+
+// An open(2) of `path` failed with `err`. When the cause is what is at the path (a symlink
+// under O_NOFOLLOW, a FIFO without reader under O_NONBLOCK, a directory), says so.
+Status OpenError(const std::string& context, const fs::path& path, int err) {
+  struct stat st;
+  if (err != ENOENT && ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return NotRegular(path, st.st_mode);
+  }
+  return PosixError(context + " " + path.string(), err);
+}
+
+// Opens `path` with `flags` | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, so that neither
+// a FIFO (which would block the open until a peer appears) nor a symlink steers us, then
+// requires a regular file (fstat) and clears O_NONBLOCK again. An lstat first keeps us from
+// opening a device at all in the common case; the fstat catches a swap in between. On
+// success `*st` describes the file.
+Result<int> OpenRegular(const std::string& context, const fs::path& path, int flags, mode_t perm,
+                        struct stat* st) {
+  if (::lstat(path.c_str(), st) == 0 && !S_ISREG(st->st_mode)) return NotRegular(path, st->st_mode);
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, perm);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return OpenError(context, path, errno);
+  Status s;
+  if (::fstat(fd, st) != 0) {
+    s = PosixError("fstat " + path.string(), errno);
+  } else if (!S_ISREG(st->st_mode)) {
+    s = NotRegular(path, st->st_mode);
+  } else {
+    const int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+      s = PosixError("fcntl " + path.string(), errno);
+    }
+  }
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  return fd;
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(fs::path path, int fd, std::uint64_t size, dev_t dev, ino_t ino)
@@ -121,46 +180,62 @@ class PosixReadableFile final : public ReadableFile {
   int fd_;
 };
 
+// Holds two flocks: on the log directory itself (the lock that counts: a directory cannot be
+// deleted or swapped while it holds files, so `rm LOCK` cannot let a second writer in) and
+// on LOCK (what writers before the directory lock took, so an older writer is still kept
+// out, and where the holder's pid is written for humans).
 class PosixFileLock final : public FileLock {
  public:
-  explicit PosixFileLock(int fd) : fd_(fd) {}
+  PosixFileLock(int dir_fd, int file_fd) : dir_fd_(dir_fd), file_fd_(file_fd) {}
   ~PosixFileLock() override {
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
+    ::flock(file_fd_, LOCK_UN);
+    ::close(file_fd_);
+    ::flock(dir_fd_, LOCK_UN);
+    ::close(dir_fd_);
   }
 
  private:
-  int fd_;
+  int dir_fd_;
+  int file_fd_;
 };
+
+// The pid a lock holder wrote into `path`, for the error message: digits only, else
+// "unknown" (the file is attacker-writable; its bytes never reach a message raw).
+std::string LockHolder(const fs::path& path) {
+  struct stat st;
+  auto fd = OpenRegular("open", path, O_RDONLY, 0, &st);
+  if (!fd.ok()) return "unknown";
+  char buf[24] = {};
+  const ssize_t n = ::pread(*fd, buf, sizeof buf - 1, 0);
+  ::close(*fd);
+  std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+  while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+  if (holder.empty() || holder.find_first_not_of("0123456789") != std::string::npos) {
+    return "unknown";
+  }
+  return holder;
+}
+
+Status Locked(const fs::path& path) {
+  return Status::FailedPrecondition("log directory is locked by process " + LockHolder(path) +
+                                    " (lock file " + path.string() + ")");
+}
 
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const fs::path& path,
                                                         OpenMode mode) override {
-    int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+    int flags = O_WRONLY | O_APPEND;
     if (mode == OpenMode::kCreateExclusive) flags |= O_CREAT | O_EXCL;
-    int fd;
-    do {
-      fd = ::open(path.c_str(), flags, 0600);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return PosixError("open " + path.string(), errno);
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
-      ::close(fd);
-      return PosixError("fstat " + path.string(), err);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return Status::FailedPrecondition(path.string() + " is not a regular file");
-    }
+    AUDITLOG_ASSIGN_OR_RETURN(const int fd, OpenRegular("open", path, flags, 0600, &st));
     return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(
         path, fd, static_cast<std::uint64_t>(st.st_size), st.st_dev, st.st_ino));
   }
 
   Result<std::unique_ptr<ReadableFile>> NewReadableFile(const fs::path& path) override {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open " + path.string(), errno);
+    struct stat st;
+    AUDITLOG_ASSIGN_OR_RETURN(const int fd, OpenRegular("open", path, O_RDONLY, 0, &st));
     return std::unique_ptr<ReadableFile>(std::make_unique<PosixReadableFile>(path, fd));
   }
 
@@ -183,7 +258,8 @@ class PosixEnv final : public Env {
 
   Result<std::uint64_t> GetFileSize(const fs::path& path) override {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return PosixError("stat " + path.string(), errno);
+    if (::lstat(path.c_str(), &st) != 0) return PosixError("lstat " + path.string(), errno);
+    if (!S_ISREG(st.st_mode)) return NotRegular(path, st.st_mode);
     return static_cast<std::uint64_t>(st.st_size);
   }
 
@@ -225,29 +301,38 @@ class PosixEnv final : public Env {
   }
 
   Result<std::unique_ptr<FileLock>> LockFile(const fs::path& path) override {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return PosixError("open lock file " + path.string(), errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return PosixError("open directory " + dir.string(), errno);
+    if (::flock(dir_fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
-      char buf[32] = {};
-      const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-      ::close(fd);
-      if (err == EWOULDBLOCK) {
-        std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
-          holder.pop_back();
-        return Status::FailedPrecondition("log directory is locked by process " + holder +
-                                          " (lock file " + path.string() + ")");
+      ::close(dir_fd);
+      if (err == EWOULDBLOCK) return Locked(path);
+      return PosixError("flock " + dir.string(), err);
+    }
+    // We hold the directory: now the pid file. Whatever an attacker put at LOCK, it is
+    // neither followed (symlink) nor waited on (FIFO): anything but a regular file is refused.
+    struct stat st;
+    auto fd = OpenRegular("open lock file", path, O_RDWR | O_CREAT, 0600, &st);
+    if (!fd.ok()) {
+      ::close(dir_fd);
+      return fd.status();
+    }
+    Status s;
+    if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+      s = errno == EWOULDBLOCK ? Locked(path) : PosixError("flock " + path.string(), errno);
+    } else {
+      const std::string pid = std::to_string(::getpid()) + "\n";
+      if (::ftruncate(*fd, 0) != 0 || ::pwrite(*fd, pid.data(), pid.size(), 0) < 0) {
+        s = PosixError("write lock file " + path.string(), errno);
       }
-      return PosixError("flock " + path.string(), err);
     }
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-      const int err = errno;
-      ::close(fd);
-      return PosixError("write lock file " + path.string(), err);
+    if (!s.ok()) {
+      ::close(*fd);
+      ::close(dir_fd);
+      return s;
     }
-    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
+    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(dir_fd, *fd));
   }
 
   Result<std::uint64_t> FreeBytes(const fs::path& dir) override {

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -176,6 +177,15 @@ struct Logger::Impl {
   // logger entered its failed state.
   bool WriteChunk(std::size_t start, std::size_t n, std::size_t* done);
   Status WriteBatch(std::size_t events);
+  // Runs `attempt` (a step of the RecordWriter) until it succeeds, backing off while it
+  // fails and the RecordWriter stays usable: a full disk suspends the writer (Emit refuses
+  // user events with kDiskSpaceLow meanwhile) at a segment write and at every step of a
+  // rotation alike. Gives up only when the RecordWriter is unusable, or after a few attempts
+  // once Shutdown() was called (`what` then says what was lost).
+  Status RetryStorage(const std::function<Status()>& attempt, const std::string& what);
+  // Storage works again after RetryStorage failures: clears the write error and, when a full
+  // disk had suspended writes, records log_writes_resumed.
+  void StorageWorksAgain(std::int64_t now_mono);
   void SyncWritten();
   void MarkAllWrittenDurable(std::int64_t fsync_micros);
   void EnterFailed(const Status& s);
@@ -614,36 +624,53 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
   unsynced.events += n;
   unsynced.critical |= critical;
   written_seq += n;
-  std::optional<LogWritesResumed> resumed;
   {
     std::lock_guard<std::mutex> lock(mu);
     stats.events_written += n;
     stats.bytes_written += batch.size();
     stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
     stats.events_since_sync = unsynced.events;
+  }
+  StorageWorksAgain(t1);
+  return true;
+}
+
+void Logger::Impl::StorageWorksAgain(std::int64_t now_mono) {
+  std::optional<LogWritesResumed> resumed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
     stats.writes_failing = false;
     write_error = Status::Ok();
     if (suspended_since_mono >= 0) {
-      resumed = LogWritesResumed{.reason = "disk_space_low",
-                                 .suspended_ms = static_cast<std::uint64_t>(
-                                     std::max<std::int64_t>(0, t1 - suspended_since_mono) / 1000),
-                                 .refused_emits = stats.rejected_disk_low - refused_at_suspension};
+      resumed =
+          LogWritesResumed{.reason = "disk_space_low",
+                           .suspended_ms = static_cast<std::uint64_t>(
+                               std::max<std::int64_t>(0, now_mono - suspended_since_mono) / 1000),
+                           .refused_emits = stats.rejected_disk_low - refused_at_suspension};
       suspended_since_mono = -1;
     }
   }
   // Writes were suspended for lack of space and work again: the log itself says so (a
   // critical record, so Hybrid makes it durable at once).
   if (resumed) EnqueueSystemEvent(*resumed).status().IgnoreError();  // reserve slots: fits
-  return true;
 }
 
 bool Logger::Impl::RotateSegment() {
   const std::int64_t t0 = env->MonotonicMicros();
-  Status s = writer->Rotate();
+  bool retried = false;
+  Status s = RetryStorage(
+      [&] {
+        Status r = writer->Rotate();
+        // Only a full disk leaves the writer usable (any other failure is sticky).
+        retried = retried || !r.ok();
+        return r;
+      },
+      "the rotation to a new segment could not finish");
   if (!s.ok()) {
     EnterFailed(s);
     return false;
   }
+  if (retried) StorageWorksAgain(env->MonotonicMicros());
   MarkAllWrittenDurable(env->MonotonicMicros() - t0);  // Rotate() fsynced the old segment
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -702,13 +729,17 @@ bool Logger::Impl::Maintain() {
 }
 
 // Writes `batch`, retrying with back-off while the write fails (RecordWriter::Write cuts a
-// partial record off, so the same batch can be written again). Gives up only when the
-// RecordWriter is unusable, or after a few attempts once Shutdown() was called.
+// partial record off, so the same batch can be written again).
 Status Logger::Impl::WriteBatch(std::size_t events) {
+  return RetryStorage([&] { return writer->Write(batch); },
+                      std::to_string(events) + " accepted events could not be written");
+}
+
+Status Logger::Impl::RetryStorage(const std::function<Status()>& attempt, const std::string& what) {
   std::int64_t backoff = kFirstBackoffMicros;
   int attempts_after_shutdown = 0;
   for (;;) {
-    Status s = writer->Write(batch);
+    Status s = attempt();
     if (s.ok()) return s;
     if (!writer->sticky_error().ok()) return s;
     std::unique_lock<std::mutex> lock(mu);
@@ -721,8 +752,7 @@ Status Logger::Impl::WriteBatch(std::size_t events) {
     stats.writes_failing = true;
     if (durable_waiters > 0) durable_cv.notify_all();
     if (stop && ++attempts_after_shutdown > kAttemptsAfterShutdown) {
-      return Status(s.code(), "Shutdown: " + std::to_string(events) +
-                                  " accepted events could not be written: " + s.message());
+      return Status(s.code(), "Shutdown: " + what + ": " + s.message());
     }
     // Shutdown() notifies writer_cv, which cuts the back-off short.
     writer_cv.wait_for(lock, std::chrono::microseconds(backoff));
@@ -777,7 +807,9 @@ void Logger::Impl::Finish() {
   }
   if (ok) {
     const std::int64_t t0 = env->MonotonicMicros();
-    Status s = writer->Close();  // fsyncs what is left
+    // Fsyncs what is left; a full disk gets the few retries any write gets after Shutdown.
+    Status s =
+        RetryStorage([&] { return writer->Close(); }, "the last segment could not be closed");
     if (s.ok()) {
       MarkAllWrittenDurable(env->MonotonicMicros() - t0);
     } else {

@@ -340,14 +340,28 @@ Status RecordWriter::Recover(const TornTail& torn) {
   return seg->Close();
 }
 
-Status RecordWriter::CloseSegmentEntry(SegmentEntry* entry, const std::string& sha256,
-                                       std::uint64_t bytes) {
+void RecordWriter::MarkSegmentClosed(SegmentEntry* entry, const std::string& sha256,
+                                     std::uint64_t bytes) {
   entry->state = SegmentState::kClosed;
   entry->sha256 = sha256;
   entry->bytes = bytes;
   entry->closed_micros = options_.env->NowMicros();
-  return WriteFileAtomically(options_.env, options_.dir / (entry->name + ".sha256"),
-                             ChecksumFileContents(sha256, entry->name));
+}
+
+Status RecordWriter::WriteChecksumFile(const SegmentEntry& entry) {
+  return WriteFileAtomically(options_.env, options_.dir / (entry.name + ".sha256"),
+                             ChecksumFileContents(entry.sha256, entry.name));
+}
+
+Status RecordWriter::CloseSegmentEntry(SegmentEntry* entry, const std::string& sha256,
+                                       std::uint64_t bytes) {
+  MarkSegmentClosed(entry, sha256, bytes);
+  return WriteChecksumFile(*entry);
+}
+
+Status RecordWriter::StickyUnlessDiskFull(Status s) {
+  if (!s.ok() && s.code() != StatusCode::kDiskSpaceLow && sticky_.ok()) sticky_ = s;
+  return s;
 }
 
 // Brings the manifest in line with the files after a crash or an older version: a segment
@@ -403,42 +417,55 @@ Status RecordWriter::ReconcileManifest() {
   return Status::Ok();
 }
 
+// Creates the next segment and saves the manifest naming it. As the last steps of a
+// rotation it resumes at kManifest when only the manifest save failed before.
 Status RecordWriter::StartSegment() {
   Env* env = options_.env;
-  if (chain_.last_segment_index >= kMaxSegmentIndex) {
-    return Status::FailedPrecondition(
-        "segment index " + std::to_string(chain_.last_segment_index) +
-        " is the largest a segment name holds (10 digits): no segment can follow it (start a "
-        "new log directory)");
+  if (rotation_step_ != RotationStep::kManifest) {
+    if (chain_.last_segment_index >= kMaxSegmentIndex) {
+      return Status::FailedPrecondition(
+          "segment index " + std::to_string(chain_.last_segment_index) +
+          " is the largest a segment name holds (10 digits): no segment can follow it (start a "
+          "new log directory)");
+    }
+    const std::uint64_t index = chain_.last_segment_index + 1;
+    const std::int64_t now = env->NowMicros();
+    const std::string name = SegmentFileName(index, now);
+    if (!IsValidSegmentName(name)) {  // a clock outside the years 0000-9999
+      return Status::FailedPrecondition("cannot name a segment created at " +
+                                        std::to_string(now) + " us since the epoch: \"" + name +
+                                        "\" is not a valid segment name");
+    }
+    const fs::path path = options_.dir / name;
+    // A failed O_CREAT|O_EXCL creates nothing: after ENOSPC the same step can run again.
+    AUDITLOG_ASSIGN_OR_RETURN(file_, env->NewWritableFile(path, OpenMode::kCreateExclusive));
+    chain_.last_segment_index = index;
+    segment_path_ = path;
+    segment_created_micros_ = now;
+    segment_records_ = 0;
+    segment_first_seq_ = 0;
+    segment_first_ts_ = 0;
+    segment_first_hash_.clear();
+    SegmentEntry entry;
+    entry.name = name;
+    entry.index = index;
+    entry.state = SegmentState::kActive;
+    entry.created_micros = now;
+    manifest_.segments.push_back(entry);
+    manifest_.updated_micros = now;
+    // The new file's directory entry and the manifest naming it become durable together.
+    Status s = env->SyncDir(options_.dir);
+    if (!s.ok()) {
+      sticky_ = s;  // an fsync failure: nothing may be called durable any more
+      return s;
+    }
+    dir_sync_pending_ = false;
+    if (rotation_step_ != RotationStep::kNone) rotation_step_ = RotationStep::kManifest;
   }
-  const std::uint64_t index = chain_.last_segment_index + 1;
-  const std::int64_t now = env->NowMicros();
-  const std::string name = SegmentFileName(index, now);
-  if (!IsValidSegmentName(name)) {  // a clock outside the years 0000-9999
-    return Status::FailedPrecondition("cannot name a segment created at " + std::to_string(now) +
-                                      " us since the epoch: \"" + name +
-                                      "\" is not a valid segment name");
-  }
-  const fs::path path = options_.dir / name;
-  AUDITLOG_ASSIGN_OR_RETURN(file_, env->NewWritableFile(path, OpenMode::kCreateExclusive));
-  chain_.last_segment_index = index;
-  segment_path_ = path;
-  segment_created_micros_ = now;
-  segment_records_ = 0;
-  segment_first_seq_ = 0;
-  segment_first_ts_ = 0;
-  segment_first_hash_.clear();
-  SegmentEntry entry;
-  entry.name = name;
-  entry.index = index;
-  entry.state = SegmentState::kActive;
-  entry.created_micros = now;
-  manifest_.segments.push_back(entry);
-  manifest_.updated_micros = now;
-  // The new file's directory entry and the manifest naming it become durable together.
-  AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-  dir_sync_pending_ = false;
-  return SaveManifest(env, options_.dir, manifest_);
+  // WriteFileAtomically starts from a fresh temporary file: repeating it after ENOSPC is safe.
+  AUDITLOG_RETURN_IF_ERROR(SaveManifest(env, options_.dir, manifest_));
+  rotation_step_ = RotationStep::kNone;
+  return Status::Ok();
 }
 
 void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch) {
@@ -472,6 +499,7 @@ Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const Event& event
 
 Status RecordWriter::Write(std::string_view batch) {
   if (!sticky_.ok()) return sticky_;
+  if (rotation_pending()) return RotationPendingError();
   if (!file_) return Status::FailedPrecondition("record writer is closed");
   if (options_.min_free_bytes > 0) {
     auto free = options_.env->FreeBytes(options_.dir);
@@ -501,6 +529,7 @@ Status RecordWriter::Write(std::string_view batch) {
 
 Status RecordWriter::Sync() {
   if (!sticky_.ok()) return sticky_;
+  if (rotation_pending() && rotation_step_ != RotationStep::kManifest) return Status::Ok();
   if (!file_) return Status::FailedPrecondition("record writer is closed");
   Status s = file_->Sync();
   if (!s.ok()) {
@@ -524,6 +553,7 @@ Status RecordWriter::Sync() {
 }
 
 bool RecordWriter::RotationDue(std::int64_t now_micros) const {
+  if (rotation_pending()) return true;  // a full disk stopped it: finish it first
   if (!file_ || segment_records_ == 0) return false;
   if (options_.rotation.daily && UtcDay(now_micros) != UtcDay(segment_created_micros_)) return true;
   return options_.rotation.size_limit_bytes > 0 &&
@@ -536,46 +566,83 @@ Result<bool> RecordWriter::ActiveSegmentReplaced() const {
   return !linked;
 }
 
-// Closes the current segment: fsync, close, checksum file, manifest entry.
+// Closes the current segment: fsync, close, manifest entry, checksum file. Resumes at
+// kChecksum when a full disk stopped it there before.
 Status RecordWriter::FinishSegment() {
-  AUDITLOG_RETURN_IF_ERROR(Sync());
-  const std::uint64_t bytes = file_->Size();
-  Status s = file_->Close();
-  file_.reset();
-  if (!s.ok()) {
-    sticky_ = s;
-    return s;
+  if (rotation_step_ == RotationStep::kNone) {
+    AUDITLOG_RETURN_IF_ERROR(Sync());
+    const std::uint64_t bytes = file_->Size();
+    Status s = file_->Close();
+    file_.reset();
+    if (!s.ok()) {
+      sticky_ = s;
+      return s;
+    }
+    SegmentEntry* entry = manifest_.Find(segment_path_.filename().string());
+    if (entry == nullptr) {
+      sticky_ = Status::Corruption("manifest lost the active segment's entry");
+      return sticky_;
+    }
+    entry->records = segment_records_;
+    entry->first_seq = segment_first_seq_;
+    entry->first_hash = segment_first_hash_;
+    if (segment_records_ > 0) {
+      entry->last_seq = chain_.next_seq - 1;
+      entry->last_hash = chain_.last_hash;
+      entry->first_ts_micros = segment_first_ts_;
+      entry->last_ts_micros = chain_.last_ts_micros;
+    }
+    MarkSegmentClosed(entry, ToHex(segment_hash_.Finish()), bytes);
+    closing_segment_ = entry->name;
+    rotation_step_ = RotationStep::kChecksum;
   }
-  SegmentEntry* entry = manifest_.Find(segment_path_.filename().string());
-  if (entry == nullptr) return Status::Corruption("manifest lost the active segment's entry");
-  entry->records = segment_records_;
-  entry->first_seq = segment_first_seq_;
-  entry->first_hash = segment_first_hash_;
-  if (segment_records_ > 0) {
-    entry->last_seq = chain_.next_seq - 1;
-    entry->last_hash = chain_.last_hash;
-    entry->first_ts_micros = segment_first_ts_;
-    entry->last_ts_micros = chain_.last_ts_micros;
+  if (rotation_step_ == RotationStep::kChecksum) {
+    const SegmentEntry* entry = manifest_.Find(closing_segment_);
+    if (entry == nullptr) {
+      sticky_ = Status::Corruption("manifest lost the closing segment's entry");
+      return sticky_;
+    }
+    AUDITLOG_RETURN_IF_ERROR(WriteChecksumFile(*entry));
+    rotation_step_ = RotationStep::kStart;
   }
-  return CloseSegmentEntry(entry, ToHex(segment_hash_.Finish()), bytes);
+  return Status::Ok();
+}
+
+Status RecordWriter::RotationPendingError() const {
+  return Status::DiskSpaceLow("rotation to a new segment was stopped by a full disk (" +
+                              closing_segment_ + " is closed); Rotate() must finish it first");
 }
 
 Status RecordWriter::Rotate() {
   if (!sticky_.ok()) return sticky_;
-  AUDITLOG_RETURN_IF_ERROR(FinishSegment());
-  Status s = StartSegment();
-  if (!s.ok()) sticky_ = s;  // no segment to write into
-  return s;
+  Status s = FinishSegment();
+  if (s.ok()) s = StartSegment();
+  return StickyUnlessDiskFull(s);  // no segment to write into unless a retry finishes it
 }
 
 Status RecordWriter::Close() {
   if (closed_) return sticky_;
-  closed_ = true;
-  if (!file_) return sticky_;
-  AUDITLOG_RETURN_IF_ERROR(FinishSegment());
-  manifest_.clean_shutdown = true;
-  manifest_.updated_micros = options_.env->NowMicros();
-  return SaveManifest(options_.env, options_.dir, manifest_);
+  if (!sticky_.ok()) {
+    closed_ = true;
+    return sticky_;
+  }
+  // A rotation that got as far as the new segment: close that one as usual.
+  if (rotation_step_ == RotationStep::kManifest) rotation_step_ = RotationStep::kNone;
+  if (!file_ && !rotation_pending()) {
+    closed_ = true;
+    return sticky_;
+  }
+  // Otherwise finish closing the current (or half-rotated) segment; a full disk leaves the
+  // writer open, so Close() may be called again when there is space.
+  Status s = FinishSegment();
+  if (s.ok()) {
+    manifest_.clean_shutdown = true;
+    manifest_.updated_micros = options_.env->NowMicros();
+    s = SaveManifest(options_.env, options_.dir, manifest_);
+  }
+  if (s.ok()) rotation_step_ = RotationStep::kNone;
+  if (s.ok() || s.code() != StatusCode::kDiskSpaceLow) closed_ = true;
+  return StickyUnlessDiskFull(s);
 }
 
 std::vector<RetentionAction> PlanRetention(const Manifest& manifest, const RetentionPolicy& policy,

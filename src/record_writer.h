@@ -110,7 +110,12 @@ class RecordWriter {
 
   // Crash-safe rotation: fsync the current segment, close it, write its checksum file and
   // manifest entry, create the next segment, fsync the directory, save the manifest.
+  // Resumable: a kDiskSpaceLow (ENOSPC, EDQUOT) at any step leaves the writer usable, with
+  // the rotation stopped at that step; the next Rotate() goes on from there (each step is
+  // idempotent), and Write()/Sync() refuse until it has succeeded. Any other error is sticky.
   Status Rotate();
+  // True while a rotation stopped by a full disk waits to be finished by Rotate().
+  bool rotation_pending() const { return rotation_step_ != RotationStep::kNone; }
 
   // True when the active segment's path no longer names the file being written (it was
   // deleted or replaced). The caller then rotates and records an integrity_violation.
@@ -124,8 +129,9 @@ class RecordWriter {
   Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
                         std::vector<Event>* records);
 
-  // Syncs, closes and checksums the segment and marks the manifest as cleanly shut down.
-  // Idempotent.
+  // Syncs, closes and checksums the segment (finishing a pending rotation's close) and
+  // marks the manifest as cleanly shut down. Idempotent; after kDiskSpaceLow it may be
+  // called again (it goes on from where it stopped).
   Status Close();
 
   const std::filesystem::path& segment_path() const { return segment_path_; }
@@ -144,6 +150,17 @@ class RecordWriter {
   Status ReconcileManifest();
   Status StartSegment();
   Status FinishSegment();
+  // Sets the fields of a segment entry being closed (state, checksum, bytes, closed_at).
+  void MarkSegmentClosed(SegmentEntry* entry, const std::string& sha256, std::uint64_t bytes);
+  Status WriteChecksumFile(const SegmentEntry& entry);
+  // Makes `s` sticky unless it is OK or a full disk (which a later Rotate() retries).
+  Status StickyUnlessDiskFull(Status s);
+  Status RotationPendingError() const;
+
+  // How far an interrupted rotation got: kChecksum (the old segment is closed in memory, its
+  // NAME.sha256 is still to write), kStart (the next segment is still to create), kManifest
+  // (the next segment exists; the manifest naming it is still to save).
+  enum class RotationStep : std::uint8_t { kNone, kChecksum, kStart, kManifest };
 
   Options options_;
   std::unique_ptr<FileLock> lock_;
@@ -158,6 +175,8 @@ class RecordWriter {
   std::string segment_first_hash_;
   std::int64_t segment_first_ts_ = 0;
   bool dir_sync_pending_ = false;
+  RotationStep rotation_step_ = RotationStep::kNone;
+  std::string closing_segment_;  // the segment a pending rotation is closing
   bool closed_ = false;
   Status sticky_;  // first unrecoverable error; every later call returns it
 };

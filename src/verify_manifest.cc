@@ -301,7 +301,10 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     const fs::path companion = dir_ / (e.name + ".sha256");
     auto text = ReadFileToString(env_, companion);
     if (!text.ok()) {
-      Add(FindingKind::kChecksumMismatch, e.name + ".sha256", "checksum file is missing");
+      Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
+          text.status().code() == StatusCode::kNotFound
+              ? std::string("checksum file is missing")
+              : "checksum file cannot be read: " + text.status().message());
     } else if (*text != ChecksumFileContents(e.sha256, e.name)) {
       Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
           "checksum file does not match the manifest");

@@ -65,15 +65,25 @@ class Env {
   // The process-wide POSIX implementation. Never deleted.
   static Env* Default();
 
-  // Opens `path` for appending, mode 0600, never following a symlink (O_NOFOLLOW).
+  // File types: every byte of a log directory may be hostile, so the opens below never
+  // follow a symlink (O_NOFOLLOW), never wait on a FIFO (O_NONBLOCK, cleared after the
+  // check) and accept only a regular file (fstat). Anything else at the path (FIFO, socket,
+  // device, directory, symlink) is kFailedPrecondition "PATH is a FIFO, not a regular
+  // file; ..." naming the file and its type, returned at once.
+
+  // Opens `path` for appending, mode 0600 (see "File types").
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                                 OpenMode mode) = 0;
+  // Opens `path` for reading (see "File types").
   virtual Result<std::unique_ptr<ReadableFile>> NewReadableFile(
       const std::filesystem::path& path) = 0;
 
   // Names (not paths) of the entries of `dir`, excluding "." and "..", in no particular order.
   virtual Result<std::vector<std::string>> GetChildren(const std::filesystem::path& dir) = 0;
+  // True when anything (of any type, a dangling symlink included) is at `path` (lstat).
   virtual bool FileExists(const std::filesystem::path& path) = 0;
+  // Size of the regular file at `path`, not following a symlink; kFailedPrecondition when
+  // something else is there (see "File types").
   virtual Result<std::uint64_t> GetFileSize(const std::filesystem::path& path) = 0;
 
   // Creates `dir` (and missing parents) with mode 0700; OK if it already is a directory.
@@ -83,9 +93,13 @@ class Env {
   // fsync(2)s a directory, making creations, renames and removals in it durable.
   virtual Status SyncDir(const std::filesystem::path& dir) = 0;
 
-  // Takes an exclusive advisory lock (flock) on `path`, creating it if needed, and writes
-  // the holder's pid into it. Fails with kFailedPrecondition naming the holder's pid when
-  // another open file description holds it (another process, or another Logger here).
+  // Takes the exclusive lock of the directory holding `path` (the LOCK file): an flock on
+  // the directory itself, which deleting, renaming or replacing `path` cannot take away,
+  // and one on `path` (created if needed; as writers before the directory lock did), where
+  // the holder's pid is written for humans. Fails with kFailedPrecondition naming the
+  // holder's pid (as read from `path`, digits only) when another open file description
+  // holds either (another process, or another Logger here), or when `path` is not a
+  // regular file (see "File types").
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::filesystem::path& path) = 0;
 
   // Bytes available to an unprivileged writer on the file system holding `dir`.

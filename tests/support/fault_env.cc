@@ -8,6 +8,13 @@ namespace auditlog::testing {
 
 namespace fs = std::filesystem;
 
+namespace {
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
 // A WritableFile that reports every operation to its FaultEnv.
 class FaultEnv::File final : public WritableFile {
  public:
@@ -54,6 +61,9 @@ Result<std::unique_ptr<WritableFile>> FaultEnv::NewWritableFile(const fs::path& 
                                                                 OpenMode mode) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!active_) return Inactive();
+  if (mode == OpenMode::kCreateExclusive && EndsWith(path.filename().string(), create_suffix_)) {
+    if (auto f = TakeFault(&create_fault_)) return f->error;
+  }
   AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
                             target()->NewWritableFile(path, mode));
   std::shared_ptr<FileState>& state = files_[Normal(path)];
@@ -66,6 +76,7 @@ Result<std::unique_ptr<WritableFile>> FaultEnv::NewWritableFile(const fs::path& 
     state = std::make_shared<FileState>();
     state->size = state->synced = file->Size();  // what existed before counts as durable
   }
+  state->name = path.filename().string();
   return std::unique_ptr<WritableFile>(std::make_unique<File>(this, state, std::move(file)));
 }
 
@@ -92,6 +103,7 @@ Status FaultEnv::RenameFile(const fs::path& from, const fs::path& to) {
   }
   state->replaced_on_rename = state->replaced_on_rename || replaced;
   state->entry_durable = false;
+  state->name = to.filename().string();
   files_[Normal(to)] = state;
   return Status::Ok();
 }
@@ -134,7 +146,10 @@ Status FaultEnv::Append(const std::shared_ptr<FileState>& state, WritableFile* t
   }
   ++appends_;
   if (!active_) return Inactive();
-  if (auto f = TakeFault(&append_fault_)) {
+  std::optional<Fault> fault;
+  if (EndsWith(state->name, named_append_suffix_)) fault = TakeFault(&named_append_fault_);
+  if (!fault) fault = TakeFault(&append_fault_);
+  if (auto f = fault) {
     if (f->short_write_bytes > 0 && !data.empty()) {
       const std::size_t n = std::min(f->short_write_bytes, data.size() - 1);
       if (target->Append(data.substr(0, n)).ok()) state->size += n;
@@ -224,6 +239,16 @@ void FaultEnv::FailSyncDir(int nth, Status error, int times) {
 void FaultEnv::FailRename(int nth, Status error, int times) {
   std::lock_guard<std::mutex> lock(mu_);
   rename_fault_ = Fault{nth - 1, times, std::move(error), 0};
+}
+void FaultEnv::FailAppendTo(std::string name_suffix, int nth, Status error, int times) {
+  std::lock_guard<std::mutex> lock(mu_);
+  named_append_suffix_ = std::move(name_suffix);
+  named_append_fault_ = Fault{nth - 1, times, std::move(error), 0};
+}
+void FaultEnv::FailCreate(std::string name_suffix, int nth, Status error, int times) {
+  std::lock_guard<std::mutex> lock(mu_);
+  create_suffix_ = std::move(name_suffix);
+  create_fault_ = Fault{nth - 1, times, std::move(error), 0};
 }
 void FaultEnv::SetActive(bool active) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -55,6 +55,13 @@ class FaultEnv : public EnvWrapper {
   void FailSync(int nth, Status error, int times = 1);
   void FailSyncDir(int nth, Status error, int times = 1);
   void FailRename(int nth, Status error, int times = 1);
+  // Like FailAppend, counting only Appends to files whose name ends with `name_suffix`
+  // (e.g. ".sha256.tmp", "manifest.json.tmp"): the `nth` of those from now fails, and so do
+  // the `times - 1` after it. Independent of FailAppend.
+  void FailAppendTo(std::string name_suffix, int nth, Status error, int times = 1);
+  // The `nth` NewWritableFile(kCreateExclusive) from now of a file whose name ends with
+  // `name_suffix` fails with `error` and creates nothing (as O_CREAT under ENOSPC).
+  void FailCreate(std::string name_suffix, int nth, Status error, int times = 1);
   // While inactive every Append, Sync, Truncate, SyncDir, Rename, Remove and file creation
   // fails with kIOError and changes nothing: the moment of a simulated crash.
   void SetActive(bool active);
@@ -92,6 +99,7 @@ class FaultEnv : public EnvWrapper {
     std::filesystem::path renamed_from;  // an undurable rename to undo on power loss
     bool entry_durable_before_rename = true;
     bool replaced_on_rename = false;
+    std::string name;  // the file name it has now (for FailAppendTo)
   };
   struct Fault {
     int skip = 0;   // calls to let through first
@@ -121,6 +129,8 @@ class FaultEnv : public EnvWrapper {
   bool hold_appends_ = false;
   int held_appends_ = 0;
   Fault append_fault_, sync_fault_, sync_dir_fault_, rename_fault_;
+  Fault named_append_fault_, create_fault_;
+  std::string named_append_suffix_, create_suffix_;
   int appends_ = 0, syncs_ = 0, sync_dirs_ = 0, renames_ = 0, creates_ = 0;
 };
 
