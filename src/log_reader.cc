@@ -42,18 +42,6 @@ Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir) 
     s.archived = archived;
     by_index.emplace(*index, std::move(s));
   }
-  // Time ranges of closed segments, from the manifest when there is a readable one (a
-  // reader that finds none simply reads the segments to learn them).
-  auto manifest = LoadManifest(env, dir);
-  if (manifest.ok() && manifest->has_value()) {
-    for (const SegmentEntry& e : (*manifest)->segments) {
-      auto it = by_index.find(e.index);
-      if (it == by_index.end() || it->second.name != e.name || e.records == 0) continue;
-      if (e.state != SegmentState::kClosed && e.state != SegmentState::kArchived) continue;
-      it->second.first_ts_micros = e.first_ts_micros;
-      it->second.last_ts_micros = e.last_ts_micros;
-    }
-  }
   std::vector<SegmentFile> out;
   out.reserve(by_index.size());
   for (auto& [index, segment] : by_index) out.push_back(std::move(segment));
@@ -86,18 +74,66 @@ std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line) {
   return ParseRecordTimestamp(line.substr(start, 27));
 }
 
-Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment) {
-  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+namespace {
+
+// The first complete line of `file` (looked for within kPeekWindowBytes).
+Result<std::optional<std::string>> FirstLine(const ReadableFile& file) {
   std::string data;
-  AUDITLOG_RETURN_IF_ERROR(file->Read(0, 8 << 10, &data));
+  AUDITLOG_RETURN_IF_ERROR(file.Read(0, 8 << 10, &data));
   std::size_t nl = data.find('\n');
   if (nl == std::string::npos && data.size() == (8 << 10)) {  // a long first line
-    AUDITLOG_RETURN_IF_ERROR(file->Read(0, 1 << 20, &data));
+    AUDITLOG_RETURN_IF_ERROR(file.Read(0, kPeekWindowBytes, &data));
     nl = data.find('\n');
   }
   if (nl == std::string::npos) return std::optional<std::string>();
   data.resize(nl);
   return std::optional<std::string>(std::move(data));
+}
+
+// The start (at most 600 bytes; ExtractTimestampMicros looks in the first 512) of the last complete
+// line of the first `size` bytes of `file`, looked for within kPeekWindowBytes of the end.
+// An archive is read in one window: going back in it restarts decompression.
+Result<std::optional<std::string>> LastLineStart(const ReadableFile& file, std::uint64_t size,
+                                                 bool archived) {
+  std::string data;
+  for (std::uint64_t window = archived ? kPeekWindowBytes : 64 << 10;; window *= 4) {
+    window = std::min<std::uint64_t>({window, size, kPeekWindowBytes});
+    const std::uint64_t from = size - window;
+    AUDITLOG_RETURN_IF_ERROR(file.Read(from, static_cast<std::size_t>(window), &data));
+    const std::size_t end = data.rfind('\n');  // the end of the last complete line
+    if (end == std::string::npos) {
+      if (from == 0 || window == kPeekWindowBytes) return std::optional<std::string>();
+      continue;
+    }
+    const std::size_t before = end == 0 ? std::string::npos : data.rfind('\n', end - 1);
+    if (before != std::string::npos || from == 0) {
+      const std::size_t start = before == std::string::npos ? 0 : before + 1;
+      return std::optional<std::string>(data.substr(start, std::min<std::size_t>(end - start, 600)));
+    }
+    if (window == kPeekWindowBytes) return std::optional<std::string>();
+  }
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  return FirstLine(*file);
+}
+
+Result<std::optional<SegmentTimeRange>> PeekTimeRange(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  AUDITLOG_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
+  AUDITLOG_ASSIGN_OR_RETURN(std::optional<std::string> first, FirstLine(*file));
+  if (!first) return std::optional<SegmentTimeRange>();
+  const std::optional<std::int64_t> first_ts = ExtractTimestampMicros(*first);
+  if (!first_ts) return std::optional<SegmentTimeRange>();
+  AUDITLOG_ASSIGN_OR_RETURN(std::optional<std::string> last,
+                            LastLineStart(*file, size, segment.archived));
+  if (!last) return std::optional<SegmentTimeRange>();
+  const std::optional<std::int64_t> last_ts = ExtractTimestampMicros(*last);
+  if (!last_ts || *last_ts < *first_ts) return std::optional<SegmentTimeRange>();
+  return std::optional<SegmentTimeRange>(SegmentTimeRange{*first_ts, *last_ts});
 }
 
 Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment) {
