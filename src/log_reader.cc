@@ -108,7 +108,8 @@ Result<std::optional<std::string>> LastLineStart(const ReadableFile& file, std::
     const std::size_t before = end == 0 ? std::string::npos : data.rfind('\n', end - 1);
     if (before != std::string::npos || from == 0) {
       const std::size_t start = before == std::string::npos ? 0 : before + 1;
-      return std::optional<std::string>(data.substr(start, std::min<std::size_t>(end - start, 600)));
+      return std::optional<std::string>(
+          data.substr(start, std::min<std::size_t>(end - start, 600)));
     }
     if (window == kPeekWindowBytes) return std::optional<std::string>();
   }

@@ -1,6 +1,6 @@
 // Reading a whole log: which files are its segments (in log order), cheap peeks at a
-// segment's first and last records, and a line reader that walks complete lines segment after segment
-// in bounded memory. Used by query, tail, stats, export and verify's ranged modes.
+// segment's first and last records, and a line reader that walks complete lines segment after
+// segment in bounded memory. Used by query, tail, stats, export and verify's ranged modes.
 // Thread-compatible: each object is used by one thread at a time.
 #pragma once
 

@@ -315,12 +315,12 @@ Status Logger::Impl::Start() {
   // forward in an earlier process). Put it on the record before anything else.
   const std::int64_t open_now = env->NowMicros();
   if (writer->last_ts_micros() > open_now + kMaxClockClampMicros) {
-    EnqueueSystemEvent(ClockStepped{.direction = "backward",
-                                    .from = TimeOf(writer->last_ts_micros()),
-                                    .to = TimeOf(open_now),
-                                    .step_micros = static_cast<std::uint64_t>(
-                                        writer->last_ts_micros() - open_now),
-                                    .detected = "at_open"})
+    EnqueueSystemEvent(
+        ClockStepped{.direction = "backward",
+                     .from = TimeOf(writer->last_ts_micros()),
+                     .to = TimeOf(open_now),
+                     .step_micros = static_cast<std::uint64_t>(writer->last_ts_micros() - open_now),
+                     .detected = "at_open"})
         .status()
         .IgnoreError();  // reserve slots: fits
   }

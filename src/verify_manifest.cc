@@ -280,14 +280,13 @@ void ManifestChecker::CheckQuarantineFiles() {
 void ManifestChecker::CheckTimestampOrder() {
   for (const auto& [name, s] : seen_) {
     if (s.decreasing == 0) continue;
-    findings_->push_back(
-        Finding{FindingKind::kBadSegment, name, 0, 0, s.first_decreasing_seq,
-                "timestamps decrease within the segment: seq " +
-                    std::to_string(s.first_decreasing_seq) + " is stamped " +
-                    Ts(s.first_decreasing_ts) + ", before the record preceding it (" +
-                    Ts(s.before_decreasing_ts) + "); " + std::to_string(s.decreasing) +
-                    " such record(s) in the segment (a writer starts a new segment at a clock "
-                    "step)"});
+    findings_->push_back(Finding{
+        FindingKind::kBadSegment, name, 0, 0, s.first_decreasing_seq,
+        "timestamps decrease within the segment: seq " + std::to_string(s.first_decreasing_seq) +
+            " is stamped " + Ts(s.first_decreasing_ts) + ", before the record preceding it (" +
+            Ts(s.before_decreasing_ts) + "); " + std::to_string(s.decreasing) +
+            " such record(s) in the segment (a writer starts a new segment at a clock "
+            "step)"});
   }
 }
 

@@ -4,10 +4,10 @@
 // gone, a manifest field that does not describe its segment (seq range, hashes, record and
 // byte counts, timestamps), timestamps that decrease within a segment, a tampered
 // NAME.sha256, a quarantine file (NAME.torn-OFFSET) that no log_recovered record accounts
-// for, and one that a log_recovered record names but that is gone. Whole-file checksums of closed segments are computed
-// from the bytes the chain check reads anyway (SegmentBytes), so each segment is read once;
-// archive files (.zst) are hashed on a thread of their own while the chain check runs.
-// Not thread-safe otherwise: one Verify call owns it.
+// for, and one that a log_recovered record names but that is gone. Whole-file checksums of
+// closed segments are computed from the bytes the chain check reads anyway (SegmentBytes), so
+// each segment is read once; archive files (.zst) are hashed on a thread of their own while
+// the chain check runs. Not thread-safe otherwise: one Verify call owns it.
 #pragma once
 
 #include <cstdint>

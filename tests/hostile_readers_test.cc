@@ -107,9 +107,9 @@ TEST_F(HostileReadersTest, EditedManifestTimestampsHideNoRecordAndAreAFinding) {
   SaveManifestJson(m);
 
   // The readers go by the records' own timestamps.
-  EXPECT_EQ(QuerySeqs({.start_time = MicrosToTime(TestTime(3)),
-                       .end_time = MicrosToTime(TestTime(5))}),
-            (std::vector<std::uint64_t>{4, 5, 6}));
+  EXPECT_EQ(
+      QuerySeqs({.start_time = MicrosToTime(TestTime(3)), .end_time = MicrosToTime(TestTime(5))}),
+      (std::vector<std::uint64_t>{4, 5, 6}));
   EXPECT_EQ(QuerySeqs({.start_time = MicrosToTime(TestTime(7))}),
             (std::vector<std::uint64_t>{8, 9}));
   EXPECT_EQ(QuerySeqs({.end_time = MicrosToTime(TestTime(1))}), (std::vector<std::uint64_t>{1, 2}));
@@ -127,10 +127,9 @@ TEST_F(HostileReadersTest, EditedManifestTimestampsHideNoRecordAndAreAFinding) {
   }
 
   // The export finds the records too.
-  const testing::CliResult cli =
-      testing::RunCli(AUDITLOG_CLI_PATH, {"export", dir_.path().string(), "--customer", "cust-1",
-                                          "--since", "2026-11-27T00:00:03Z", "--until",
-                                          "2026-11-27T00:00:05Z"});
+  const testing::CliResult cli = testing::RunCli(
+      AUDITLOG_CLI_PATH, {"export", dir_.path().string(), "--customer", "cust-1", "--since",
+                          "2026-11-27T00:00:03Z", "--until", "2026-11-27T00:00:05Z"});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   const json out = json::parse(cli.out);
   EXPECT_EQ(out["records"].size(), 3u);
@@ -193,10 +192,10 @@ TEST_F(HostileReadersTest, ExportNeverStatesVerifiedAboutRecordsItDidNotVerify) 
     for (int i = 0; i < 5; ++i) ASSERT_OK(log->Add(Inference("c1", i), TestTime(i)).status());
     ASSERT_OK(log->Close());
   }
-  const testing::CliResult cli = testing::RunCli(
-      AUDITLOG_CLI_PATH,
-      {"export", dir_.path().string(), "--customer", "c1", "--since",
-       FormatTime(MicrosToTime(TestTime(2))), "--until", FormatTime(MicrosToTime(TestTime(102)))});
+  const testing::CliResult cli =
+      testing::RunCli(AUDITLOG_CLI_PATH, {"export", dir_.path().string(), "--customer", "c1",
+                                          "--since", FormatTime(MicrosToTime(TestTime(2))),
+                                          "--until", FormatTime(MicrosToTime(TestTime(102)))});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   const json out = json::parse(cli.out);
   ASSERT_EQ(out["records"].size(), 6u);  // seq 1-3 and 8-10
@@ -283,8 +282,8 @@ TEST_F(ClockStepTest, AFutureDatedRecordDoesNotStampTheRecordsAfterIt) {
   const VerifyReport v = RunVerify();
   EXPECT_TRUE(v.intact()) << Describe(v);
   // A range query finds the later events at their real time.
-  std::vector<std::uint64_t> seqs = QuerySeqs(
-      {.start_time = MicrosToTime(kT0), .end_time = MicrosToTime(kT0 + 3600 * kSecond)});
+  std::vector<std::uint64_t> seqs =
+      QuerySeqs({.start_time = MicrosToTime(kT0), .end_time = MicrosToTime(kT0 + 3600 * kSecond)});
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{records[0].seq, records[3].seq, records[4].seq,
                                               records[5].seq}));
   // The jump and the record stamped during it.
@@ -338,9 +337,9 @@ TEST_F(ClockStepTest, VerifyReportsTimestampsThatDecreaseWithinASegment) {
   EXPECT_EQ(f->seq, 2u);
   EXPECT_TRUE(r.tampered());
   // Readers do not skip such a segment by its ends.
-  EXPECT_EQ(QuerySeqs({.start_time = MicrosToTime(TestTime(4)),
-                       .end_time = MicrosToTime(TestTime(6))}),
-            (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(
+      QuerySeqs({.start_time = MicrosToTime(TestTime(4)), .end_time = MicrosToTime(TestTime(6))}),
+      (std::vector<std::uint64_t>{2}));
 }
 
 // ---- case 16: a deleted quarantine file ----------------------------------------------------

@@ -152,9 +152,11 @@ int RunExport(const ExportArgs& args) {
                     {"deletion_count", deletions},  {"access_requests", requests}};
   out["records"] = std::move(records);
   const std::string how_to_check =
-      std::string("Each record's hash is the SHA-256 of its \"line\" without the final 75 bytes "
-                  "(docs/FORMAT.md). Re-run ") +
-      (whole_log ? "`auditlog verify LOG --json`" : "`auditlog verify LOG --since SINCE --until UNTIL --json`") +
+      std::string(
+          "Each record's hash is the SHA-256 of its \"line\" without the final 75 bytes "
+          "(docs/FORMAT.md). Re-run ") +
+      (whole_log ? "`auditlog verify LOG --json`"
+                 : "`auditlog verify LOG --since SINCE --until UNTIL --json`") +
       " on the log: it must report the same records_in_range, first_hash, last_hash and "
       "anchor_hash, and every exported hash must appear in that range.";
   out["verification"] = {

@@ -733,17 +733,15 @@ struct CustomEvent {
 };
 
 // Every event a Logger accepts. Implicitly constructible from each alternative.
-using Event =
-    std::variant<AuthSuccess, AuthFailure, TokenCreated, TokenRevoked, AuthorizationGranted,
-                 AuthorizationDenied, PermissionChanged, PoolCreated, PoolDeleted, PoolModified,
-                 NodeRegistered, NodeDeregistered, TaskSubmitted, TaskCompleted, TaskCanceled,
-                 VramSealed, SealVerified, SealVerificationFailed, VramAllocated,
-                 VramAllocationFailed, VramDeallocated, RateLimitExceeded, PathTraversalAttempt,
-                 InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
-                 MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed,
-                 DataDeleted, GdprDataAccessRequest, GdprDataExport, GdprRightToErasure,
-                 LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted, ClockStepped,
-                 CustomEvent>;
+using Event = std::variant<
+    AuthSuccess, AuthFailure, TokenCreated, TokenRevoked, AuthorizationGranted, AuthorizationDenied,
+    PermissionChanged, PoolCreated, PoolDeleted, PoolModified, NodeRegistered, NodeDeregistered,
+    TaskSubmitted, TaskCompleted, TaskCanceled, VramSealed, SealVerified, SealVerificationFailed,
+    VramAllocated, VramAllocationFailed, VramDeallocated, RateLimitExceeded, PathTraversalAttempt,
+    InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
+    MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed, DataDeleted,
+    GdprDataAccessRequest, GdprDataExport, GdprRightToErasure, LogRecovered, LogWritesResumed,
+    SegmentArchived, SegmentDeleted, ClockStepped, CustomEvent>;
 
 // The seed's event types are the first 35 alternatives; the system events follow; then
 // CustomEvent.
