@@ -6,7 +6,6 @@
 #include <cstring>
 #include <map>
 
-#include "manifest.h"
 #include "record_format.h"
 #include "zstd_file.h"
 

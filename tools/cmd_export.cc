@@ -27,6 +27,34 @@ struct ExportArgs {
 ojson OrNull(const std::optional<std::uint64_t>& v) { return v ? ojson(*v) : ojson(nullptr); }
 ojson OrNull(const std::string& s) { return s.empty() ? ojson(nullptr) : ojson(s); }
 
+// The export's statement must be exactly true: every exported record lies in the verified
+// run. A time range is verified as one contiguous run of seqs, but after a clock step back
+// records of the range can lie outside it (timestamps only increase within a segment): then
+// the whole log is verified instead (`*report` replaced, `*whole_log` set). `*unverified`:
+// the exported records outside what `*report` verified. False (reported) on an error.
+bool VerifyCovering(const std::string& dir, const ojson& records, VerifyReport* report,
+                    bool* whole_log, std::uint64_t* unverified) {
+  const auto uncovered = [&](const VerifyReport& v) {
+    std::uint64_t n = 0;
+    for (const ojson& rec : records) {
+      const std::uint64_t seq = rec["seq"].get<std::uint64_t>();
+      n += !v.first_seq || !v.last_seq || seq < *v.first_seq || seq > *v.last_seq;
+    }
+    return n;
+  };
+  *unverified = uncovered(*report);
+  if (*unverified == 0 || *whole_log) return true;
+  auto full = Verify(dir);
+  if (!full.ok()) {
+    PrintError("export", full.status().ToString());
+    return false;
+  }
+  *report = std::move(*full);
+  *whole_log = true;
+  *unverified = uncovered(*report);
+  return true;
+}
+
 int RunExport(const ExportArgs& args) {
   if (args.customer.empty()) {
     PrintError("export", "--customer: must not be empty");
@@ -106,30 +134,9 @@ int RunExport(const ExportArgs& args) {
                             {"line", r.line}});
   }
 
-  // The statement must be exactly true: every exported record lies in the verified run.
-  // A time range is verified as one contiguous run of seqs, but after a clock step records
-  // of the range can lie outside that run (timestamps only increase within a segment):
-  // then the whole log is verified instead.
-  const auto uncovered = [&](const VerifyReport& v) {
-    std::uint64_t n = 0;
-    for (const ojson& rec : records) {
-      const std::uint64_t seq = rec["seq"].get<std::uint64_t>();
-      n += !v.first_seq || seq < *v.first_seq || seq > *v.last_seq;
-    }
-    return n;
-  };
   bool whole_log = !vopts.since && !vopts.until;
-  std::uint64_t unverified = uncovered(*report);
-  if (unverified > 0 && !whole_log) {
-    auto full = Verify(args.dir);
-    if (!full.ok()) {
-      PrintError("export", full.status().ToString());
-      return kExitUsage;
-    }
-    report = std::move(full);
-    whole_log = true;
-    unverified = uncovered(*report);
-  }
+  std::uint64_t unverified = 0;
+  if (!VerifyCovering(args.dir, records, &*report, &whole_log, &unverified)) return kExitUsage;
 
   ojson findings = ojson::array();
   for (const Finding& f : report->findings) {
