@@ -8,7 +8,6 @@
 
 #include "auditlog/limits.h"
 #include "log_dir.h"
-#include "manifest.h"
 #include "record_format.h"
 #include "zstd_file.h"
 
@@ -17,15 +16,6 @@ namespace auditlog::internal {
 namespace fs = std::filesystem;
 
 Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir) {
-  // A reader that finds no readable manifest simply reads the segments to learn their time
-  // ranges.
-  auto manifest = LoadManifest(env, dir);
-  const Manifest* m = manifest.ok() && manifest->has_value() ? &**manifest : nullptr;
-  return ListLogSegments(env, dir, m);
-}
-
-Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir,
-                                                 const Manifest* manifest) {
   AUDITLOG_ASSIGN_OR_RETURN(std::vector<ListedSegment> listed, ListSegmentNames(env, dir));
   std::vector<SegmentFile> out;
   out.reserve(listed.size());
@@ -37,18 +27,6 @@ Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const fs::path& dir,
     s.path = dir / (l.plain ? l.name : ArchiveFileName(l.name));
     s.name = std::move(l.name);
     out.push_back(std::move(s));
-  }
-  // Time ranges of closed segments, from the manifest.
-  if (manifest != nullptr) {
-    std::map<std::string_view, SegmentFile*> by_name;
-    for (SegmentFile& s : out) by_name.emplace(s.name, &s);
-    for (const SegmentEntry& e : manifest->segments) {
-      auto it = by_name.find(e.name);
-      if (it == by_name.end() || e.records == 0) continue;
-      if (e.state != SegmentState::kClosed && e.state != SegmentState::kArchived) continue;
-      it->second->first_ts_micros = e.first_ts_micros;
-      it->second->last_ts_micros = e.last_ts_micros;
-    }
   }
   return out;
 }
@@ -79,18 +57,67 @@ std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line) {
   return ParseRecordTimestamp(line.substr(start, 27));
 }
 
-Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment) {
-  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+namespace {
+
+// The first complete line of `file` (looked for within kPeekWindowBytes).
+Result<std::optional<std::string>> FirstLine(const ReadableFile& file) {
   std::string data;
-  AUDITLOG_RETURN_IF_ERROR(file->Read(0, 8 << 10, &data));
+  AUDITLOG_RETURN_IF_ERROR(file.Read(0, 8 << 10, &data));
   std::size_t nl = data.find('\n');
   if (nl == std::string::npos && data.size() == (8 << 10)) {  // a long first line
-    AUDITLOG_RETURN_IF_ERROR(file->Read(0, 1 << 20, &data));
+    AUDITLOG_RETURN_IF_ERROR(file.Read(0, kPeekWindowBytes, &data));
     nl = data.find('\n');
   }
   if (nl == std::string::npos) return std::optional<std::string>();
   data.resize(nl);
   return std::optional<std::string>(std::move(data));
+}
+
+// The start (at most 600 bytes; ExtractTimestampMicros looks in the first 512) of the last complete
+// line of the first `size` bytes of `file`, looked for within kPeekWindowBytes of the end.
+// An archive is read in one window: going back in it restarts decompression.
+Result<std::optional<std::string>> LastLineStart(const ReadableFile& file, std::uint64_t size,
+                                                 bool archived) {
+  std::string data;
+  for (std::uint64_t window = archived ? kPeekWindowBytes : 64 << 10;; window *= 4) {
+    window = std::min<std::uint64_t>({window, size, kPeekWindowBytes});
+    const std::uint64_t from = size - window;
+    AUDITLOG_RETURN_IF_ERROR(file.Read(from, static_cast<std::size_t>(window), &data));
+    const std::size_t end = data.rfind('\n');  // the end of the last complete line
+    if (end == std::string::npos) {
+      if (from == 0 || window == kPeekWindowBytes) return std::optional<std::string>();
+      continue;
+    }
+    const std::size_t before = end == 0 ? std::string::npos : data.rfind('\n', end - 1);
+    if (before != std::string::npos || from == 0) {
+      const std::size_t start = before == std::string::npos ? 0 : before + 1;
+      return std::optional<std::string>(
+          data.substr(start, std::min<std::size_t>(end - start, 600)));
+    }
+    if (window == kPeekWindowBytes) return std::optional<std::string>();
+  }
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  return FirstLine(*file);
+}
+
+Result<std::optional<SegmentTimeRange>> PeekTimeRange(Env* env, const SegmentFile& segment) {
+  AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<ReadableFile> file, OpenSegment(env, segment));
+  AUDITLOG_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
+  AUDITLOG_ASSIGN_OR_RETURN(std::optional<std::string> first, FirstLine(*file));
+  if (!first) return std::optional<SegmentTimeRange>();
+  const std::optional<std::int64_t> first_ts = ExtractTimestampMicros(*first);
+  if (!first_ts) return std::optional<SegmentTimeRange>();
+  AUDITLOG_ASSIGN_OR_RETURN(std::optional<std::string> last,
+                            LastLineStart(*file, size, segment.archived));
+  if (!last) return std::optional<SegmentTimeRange>();
+  const std::optional<std::int64_t> last_ts = ExtractTimestampMicros(*last);
+  if (!last_ts || *last_ts < *first_ts) return std::optional<SegmentTimeRange>();
+  return std::optional<SegmentTimeRange>(SegmentTimeRange{*first_ts, *last_ts});
 }
 
 Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment) {

@@ -1,6 +1,6 @@
 // Reading a whole log: which files are its segments (in log order), cheap peeks at a
-// segment's first record, and a line reader that walks complete lines segment after segment
-// in bounded memory. Used by query, tail, stats, export and verify's ranged modes.
+// segment's first and last records, and a line reader that walks complete lines segment after
+// segment in bounded memory. Used by query, tail, stats, export and verify's ranged modes.
 // Thread-compatible: each object is used by one thread at a time.
 #pragma once
 
@@ -23,9 +23,8 @@ struct SegmentFile {
   std::string name;            // the segment's ".audit" name (its identity in the log)
   std::filesystem::path path;  // the file to read: NAME, or NAME.zst when archived
   bool archived = false;       // path is a zstd archive of the segment
-  // Time range of the segment's records when known without reading it: from the manifest,
-  // for closed and archived segments.
-  std::optional<std::int64_t> first_ts_micros, last_ts_micros;
+  // No time range here: readers learn it from the segment's own records (PeekTimeRange),
+  // never from manifest.json, whose timestamps are not covered by the hash chain.
 };
 
 // THE function that lists a log's segment files, in log order (ascending index; built on
@@ -35,11 +34,6 @@ struct SegmentFile {
 // listed (sorted by name). Other files are ignored. kNotFound when `dir` does not exist, kIOError
 // when it cannot be read.
 Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem::path& dir);
-// The same, with the log's manifest already loaded (null: none), so that a reader that needs
-// the manifest too parses it once.
-struct Manifest;
-Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem::path& dir,
-                                                 const Manifest* manifest);
 
 // Opens a segment for reading (decompressing archived segments transparently).
 Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& segment);
@@ -52,6 +46,20 @@ std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line);
 // The first complete line of a segment (looked for in its first MiB); nullopt when the
 // segment has no complete line there.
 Result<std::optional<std::string>> PeekFirstLine(Env* env, const SegmentFile& segment);
+
+// The timestamps of a segment's first and last complete records, read from the file itself
+// (its first line, and its last complete line found from the end; each looked for within
+// kPeekWindowBytes). Writers keep the timestamps within one segment non-decreasing
+// (docs/FORMAT.md §3, "Clock steps") and Verify reports a segment that breaks the rule, so
+// every record of the segment lies in [first_micros, last_micros]. nullopt when that cannot
+// be relied on: no complete line, a line too long to find or without a readable timestamp,
+// or a first record stamped after the last (the segment is not non-decreasing).
+struct SegmentTimeRange {
+  std::int64_t first_micros = 0;
+  std::int64_t last_micros = 0;
+};
+inline constexpr std::size_t kPeekWindowBytes = 1 << 20;
+Result<std::optional<SegmentTimeRange>> PeekTimeRange(Env* env, const SegmentFile& segment);
 
 // Number of complete lines ('\n'-terminated) in a segment, counted up to its current length.
 Result<std::uint64_t> CountLines(Env* env, const SegmentFile& segment);

@@ -1,8 +1,9 @@
 // The writer engine behind Logger (issue "Writer engine").
 //
 // Emit() validates and encodes the event on the caller's thread. Then, in one short
-// critical section, it takes the next seq and a timestamp (clamped so that timestamps never
-// decrease in seq order) and copies the encoded body into the next slot of a fixed ring:
+// critical section, it takes the next seq and a timestamp (a small backward step of the
+// wall clock is clamped; a larger step is recorded as a clock_stepped event, see StampLocked)
+// and copies the encoded body into the next slot of a fixed ring:
 // seq order == queue order == file order. One writer thread takes everything queued, frames
 // it (hash chain) into one buffer, writes it with one write(), and fsyncs when the
 // FlushPolicy says so, or when someone waits in Flush()/EmitDurable(). Only after a
@@ -46,6 +47,21 @@ struct Slot {
   std::int64_t emit_mono_micros = 0;  // when it was emitted (monotonic), for Batched intervals
   bool system = false;                // a system event (may use the reserve slots)
 };
+
+// Clock steps (docs/FORMAT.md §3 "Clock steps"). The wall clock going back by up to this
+// much is absorbed by clamping (stamping the previous record's time), so timestamps stay
+// non-decreasing through NTP corrections, and no record is ever stamped more than this
+// after the clock it was emitted at. A larger backward step, or a forward jump by more than
+// this beyond what the monotonic clock measured, is a clock step: later records carry the
+// real clock, a critical clock_stepped record says what happened, and (going back) the
+// writer continues in a new segment. One second: far above NTP slewing (at most 500 ppm)
+// and the jitter between reading the clocks and taking the lock, far below any step that
+// would mislead an investigation.
+constexpr std::int64_t kMaxClockClampMicros = 1000000;
+
+Time TimeOf(std::int64_t micros) {
+  return Time(std::chrono::duration_cast<Time::duration>(std::chrono::microseconds(micros)));
+}
 
 // Slots beyond Config::queue_capacity_events that only the library's own system events may
 // use, so that recording one never fails for a full queue.
@@ -146,6 +162,12 @@ struct Logger::Impl {
   // from any thread that does not hold `mu`, the writer included: it takes the next seq like
   // any event, so seq order stays file order, and it may use the reserve slots.
   Result<std::uint64_t> EnqueueSystemEvent(const Event& event);
+  // The timestamp for an event emitted when the clocks read `now` (wall) and `mono`; sets
+  // `*step` when the wall clock stepped since the last stamp.
+  std::int64_t StampLocked(std::int64_t now, std::int64_t mono, std::optional<ClockStepped>* step);
+  // Puts an encoded event into the next slot and takes its seq. REQUIRES: a free slot.
+  std::uint64_t PushLocked(internal::EncodedEvent* e, bool system, std::int64_t ts,
+                           std::int64_t mono);
   bool RefusingLocked() const { return stop || !failed.ok(); }
   Status RefuseLocked();
   bool HasRoomLocked(std::size_t size, bool system) const;
@@ -235,7 +257,10 @@ struct Logger::Impl {
   std::size_t user_count = 0;    // queued user events
   std::size_t queued_bytes = 0;  // sum of queued bodies
   std::uint64_t next_seq = 1;
+  // The last stamp given, and the clocks' readings it was based on (StampLocked).
+  bool stamped = false;
   std::int64_t last_ts = std::numeric_limits<std::int64_t>::min();
+  std::int64_t last_wall = 0, last_mono = 0;
   std::uint64_t durable_seq = 0;   // published copy of synced_seq
   std::uint64_t sync_request = 0;  // someone waits for an fsync through this seq
   bool writer_waiting = false;     // the writer sleeps in writer_cv and needs a notify
@@ -286,9 +311,29 @@ Status Logger::Impl::Start() {
   // Records of earlier processes are already in the files; Open has checked the chain.
   next_seq = writer->next_seq();
   written_seq = synced_seq = durable_seq = next_seq - 1;
-  last_ts = writer->last_ts_micros();
+  // A new process clamps only to the records of its own segment (a log_recovered record
+  // framed at Open), never to an earlier process's: a future-dated record must not stamp
+  // everything after it.
+  if (auto seg_last = writer->segment_last_ts_micros()) {
+    stamped = true;
+    last_ts = last_wall = *seg_last;
+    last_mono = env->MonotonicMicros();
+  }
   stats.segments_created = 1;
   next_maintenance_mono = env->MonotonicMicros() + kMaintenanceMicros;
+  // The log's last record is later than the clock now: the clock stepped back (now, or
+  // forward in an earlier process). Put it on the record before anything else.
+  const std::int64_t open_now = env->NowMicros();
+  if (writer->last_ts_micros() > open_now + kMaxClockClampMicros) {
+    EnqueueSystemEvent(
+        ClockStepped{.direction = "backward",
+                     .from = TimeOf(writer->last_ts_micros()),
+                     .to = TimeOf(open_now),
+                     .step_micros = static_cast<std::uint64_t>(writer->last_ts_micros() - open_now),
+                     .detected = "at_open"})
+        .status()
+        .IgnoreError();  // reserve slots: fits
+  }
   // Opening started a new segment, as a rotation does: apply retention now too. Its
   // records are queued before any caller's event.
   ApplyRetention();
@@ -373,6 +418,28 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
     now = env->NowMicros();
     mono = env->MonotonicMicros();
   }
+  std::optional<ClockStepped> step;
+  const std::int64_t ts = StampLocked(now, mono, &step);
+  if (step && count + 1 < slots.size()) {
+    // Rare: encoded under the lock. It takes the seq just before the event that saw the
+    // step. (With the reserve slots all taken the step still shows in the timestamps.)
+    internal::EncodedEvent encoded;
+    if (internal::EncodeEvent(*step, encode_options, &encoded).ok()) {
+      PushLocked(&encoded, /*system=*/true, ts, mono);
+    }
+  }
+  const std::uint64_t seq = PushLocked(e, system, ts, mono);
+  queued_hint.store(count, std::memory_order_relaxed);
+  work_epoch.fetch_add(1, std::memory_order_release);
+  if (writer_waiting) {
+    writer_waiting = false;
+    *wake_writer = true;
+  }
+  return seq;
+}
+
+std::uint64_t Logger::Impl::PushLocked(internal::EncodedEvent* e, bool system, std::int64_t ts,
+                                       std::int64_t mono) {
   std::size_t index = head + count;
   if (index >= slots.size()) index -= slots.size();
   Slot& slot = slots[index];
@@ -381,27 +448,72 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
   slot.event.body.swap(e->body);
   slot.event.critical = e->critical;
   slot.event.altered_fields = e->altered_fields;
-  last_ts = std::max(last_ts, now);
-  slot.ts_micros = last_ts;
+  slot.ts_micros = ts;
   slot.emit_mono_micros = mono;
   slot.system = system;
   const std::uint64_t seq = next_seq++;
   ++count;
   if (!system) ++user_count;
-  queued_bytes += size;
+  queued_bytes += slot.event.body.size();
   ++stats.events_emitted;
   if (e->critical) ++stats.critical_events;
   stats.neutralized_fields += e->altered_fields;
   stats.queue_high_water_events = std::max<std::uint64_t>(stats.queue_high_water_events, count);
   stats.queue_high_water_bytes =
       std::max<std::uint64_t>(stats.queue_high_water_bytes, queued_bytes);
-  queued_hint.store(count, std::memory_order_relaxed);
-  work_epoch.fetch_add(1, std::memory_order_release);
-  if (writer_waiting) {
-    writer_waiting = false;
-    *wake_writer = true;
-  }
   return seq;
+}
+
+// The wall clock stepped when it moved by more than kMaxClockClampMicros away from what the
+// monotonic clock measured since the last stamp, or fell that far behind the last stamp; a
+// reading taken before the last stamp's (a thread that was slow to get the lock) is just
+// clamped. Timestamps never go back except at a step (the writer then starts a new segment,
+// see WriteEvents).
+std::int64_t Logger::Impl::StampLocked(std::int64_t now, std::int64_t mono,
+                                       std::optional<ClockStepped>* step) {
+  if (!stamped) {
+    stamped = true;
+    last_ts = last_wall = now;
+    last_mono = mono;
+    return now;
+  }
+  // -1: stepped back, +1: jumped forward, 0: neither.
+  const auto classify = [this](std::int64_t wall, std::int64_t m) {
+    if (m < last_mono) return 0;  // a stale reading
+    const std::int64_t expected = last_wall + (m - last_mono);
+    if (wall < expected - kMaxClockClampMicros || wall < last_ts - kMaxClockClampMicros) return -1;
+    return wall > expected + kMaxClockClampMicros ? 1 : 0;
+  };
+  int kind = classify(now, mono);
+  if (kind != 0) {
+    // Confirm with a fresh reading (no I/O): a thread preempted between reading the wall
+    // and the monotonic clock would look like a step.
+    now = env->NowMicros();
+    mono = env->MonotonicMicros();
+    kind = classify(now, mono);
+  }
+  if (mono < last_mono) return std::max(now, last_ts);
+  const std::int64_t expected = last_wall + (mono - last_mono);
+  std::int64_t ts = std::max(now, last_ts);
+  if (kind < 0) {
+    const std::int64_t from = std::max(expected, last_ts);
+    *step = ClockStepped{.direction = "backward",
+                         .from = TimeOf(from),
+                         .to = TimeOf(now),
+                         .step_micros = static_cast<std::uint64_t>(from - now),
+                         .detected = "between_records"};
+    ts = now;
+  } else if (kind > 0) {
+    *step = ClockStepped{.direction = "forward",
+                         .from = TimeOf(expected),
+                         .to = TimeOf(now),
+                         .step_micros = static_cast<std::uint64_t>(now - expected),
+                         .detected = "between_records"};
+  }
+  last_ts = ts;
+  last_wall = now;
+  last_mono = mono;
+  return ts;
 }
 
 bool Logger::Impl::RequestSyncLocked(std::uint64_t seq) {
@@ -576,6 +688,9 @@ bool Logger::Impl::WriteEvents(std::size_t start, std::size_t n) {
   if (writer->RotationDue(slots[start].ts_micros) && !RotateSegment()) return false;
 
   while (n > 0) {
+    // After a clock step back, a new segment: timestamps never decrease within one.
+    const auto seg_last = writer->segment_last_ts_micros();
+    if (seg_last && slots[start].ts_micros < *seg_last && !RotateSegment()) return false;
     std::size_t done = 0;
     if (!WriteChunk(start, n, &done)) return false;
     n -= done;
@@ -593,8 +708,10 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
   std::size_t i = start;
   std::size_t n = 0;
   while (n < max_n && (n == 0 || batch.size() < kMaxWriteBytes)) {
-    ++n;
     Slot& slot = slots[i];
+    // A clock step back ends the chunk: WriteEvents starts a new segment for the rest.
+    if (n > 0 && slot.ts_micros < writer->last_ts_micros()) break;
+    ++n;
     writer->Frame(slot.ts_micros, slot.event, &batch);
     bytes += slot.event.body.size();
     critical |= slot.event.critical;

@@ -225,26 +225,15 @@ struct QueryCursor::Impl {
 
   std::uint64_t scanned = 0, matched = 0, malformed = 0, torn = 0, skipped = 0, bytes = 0;
 
-  // The first record's timestamp of segment i, when it can be learned cheaply.
-  std::optional<std::int64_t> FirstTs(std::size_t i) {
-    if (segments[i].first_ts_micros) return segments[i].first_ts_micros;
-    auto first = internal::PeekFirstLine(env, segments[i]);
-    if (!first.ok() || !first->has_value()) return std::nullopt;
-    return internal::ExtractTimestampMicros(**first);
-  }
-
-  // Skips the leading segments whose records all precede `start`. Records are stamped in
-  // seq order, so everything in segment i is at or before segment i+1's first record.
-  void SkipBefore() {
-    if (!start) return;
-    while (next_segment + 1 < segments.size()) {
-      const SegmentFile& s = segments[next_segment];
-      std::optional<std::int64_t> upper = s.last_ts_micros;
-      if (!upper) upper = FirstTs(next_segment + 1);
-      if (!upper || *upper >= *start) break;
-      ++next_segment;
-      ++skipped;
-    }
+  // True when segment i holds no record in [start, end]: judged by its own first and last
+  // records (see internal::PeekTimeRange), never by manifest.json. Timestamps are only
+  // non-decreasing within a segment (a clock step starts a new one), so every segment is
+  // judged on its own. When the range cannot be learned, the segment is read.
+  bool OutsideRange(std::size_t i) const {
+    if (!start && !end) return false;
+    auto range = internal::PeekTimeRange(env, segments[i]);
+    if (!range.ok() || !range->has_value()) return false;  // reading it reports the error
+    return (start && (*range)->last_micros < *start) || (end && (*range)->first_micros > *end);
   }
 
   bool Matches(const internal::RecordView& r) const {
@@ -275,15 +264,9 @@ struct QueryCursor::Impl {
           return false;
         }
         const std::size_t i = next_segment++;
-        if (end) {
-          std::optional<std::int64_t> first = segments[i].first_ts_micros;
-          if (!first) first = FirstTs(i);
-          if (first && *first > *end) {  // this and every later segment are after the range
-            skipped += segments.size() - i;
-            next_segment = segments.size();
-            done = true;
-            return false;
-          }
+        if (OutsideRange(i)) {
+          ++skipped;
+          continue;
         }
         current = &segments[i];
         line_no = 0;
@@ -332,7 +315,6 @@ Result<std::unique_ptr<QueryCursor>> QueryCursor::Open(const fs::path& dir, cons
   if (query.actor) impl->actor_needle = Needle(*query.actor);
   if (query.resource_id) impl->resource_needle = Needle(*query.resource_id);
   AUDITLOG_ASSIGN_OR_RETURN(impl->segments, internal::ListLogSegments(impl->env, dir));
-  impl->SkipBefore();
   return std::unique_ptr<QueryCursor>(new QueryCursor(std::move(impl)));
 }
 

@@ -493,7 +493,10 @@ Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const Event& event
   EncodeOptions options;
   options.max_field_bytes = options_.max_field_bytes;
   AUDITLOG_RETURN_IF_ERROR(EncodeEvent(event, options, &encoded));
-  Frame(std::max(ts_micros, chain_.last_ts_micros), encoded, batch);
+  // Only within this process's segment: an earlier process's (possibly future-dated) last
+  // record must not stamp what follows.
+  if (segment_records_ > 0) ts_micros = std::max(ts_micros, chain_.last_ts_micros);
+  Frame(ts_micros, encoded, batch);
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,11 +87,18 @@ class RecordWriter {
   std::uint64_t next_seq() const { return chain_.next_seq; }
   const std::string& last_hash() const { return chain_.last_hash; }
   std::int64_t last_ts_micros() const { return chain_.last_ts_micros; }
+  // The timestamp of the last record framed into the current segment; nullopt while it has
+  // none. The caller keeps a segment's timestamps non-decreasing (rotating at a clock step).
+  std::optional<std::int64_t> segment_last_ts_micros() const {
+    if (segment_records_ == 0) return std::nullopt;
+    return chain_.last_ts_micros;
+  }
 
   // Appends the framed line for `event` (seq = next_seq()) to `*batch` and advances the
   // chain. Nothing is written yet.
   void Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch);
-  // Encodes a system event (log_recovered, …) and frames it. Fails only on a bug.
+  // Encodes a system event (log_recovered, …) and frames it, its timestamp clamped to the
+  // current segment's last record (not to an earlier segment's). Fails only on a bug.
   Status FrameSystemEvent(std::int64_t ts_micros, const Event& event, std::string* batch);
 
   // Appends framed lines to the current segment. Before writing, checks that free space

@@ -370,13 +370,11 @@ std::vector<std::string> DirectoryNames(Env* env, const fs::path& dir) {
 }
 
 Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptions& options) {
-  // manifest.json is parsed once, for the listing and for the manifest checks.
+  // manifest.json is parsed once per run, for the manifest checks (the listing needs none).
   auto loaded = internal::LoadManifest(env, dir);
-  const internal::Manifest* loaded_manifest =
-      loaded.ok() && loaded->has_value() ? &**loaded : nullptr;
   // The one listing of a log's segments (plain and archived), in log order.
   AUDITLOG_ASSIGN_OR_RETURN(std::vector<internal::SegmentFile> segments,
-                            internal::ListLogSegments(env, dir, loaded_manifest));
+                            internal::ListLogSegments(env, dir));
   auto micros = [](std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   };

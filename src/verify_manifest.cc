@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "json_writer.h"
 #include "sha256.h"
 #include "thread_start.h"
 #include "zstd_file.h"
@@ -32,6 +33,42 @@ Status HashReadable(const ReadableFile& file, std::string* sha, std::uint64_t* b
   *bytes = offset;
   return Status::Ok();
 }
+
+std::string Ts(std::int64_t micros) {
+  if (micros == 0) return "null";
+  std::string out;
+  AppendTimestamp(micros, &out);
+  return out;
+}
+
+// Collects "field (manifest X, file Y)" for each field that differs.
+class FieldDiffs {
+ public:
+  template <typename T>
+  void Exact(std::string_view field, const T& manifest, const T& file) {
+    if (manifest != file) Add(field, manifest, file, "");
+  }
+  // The manifest may lag behind a growing file: it must not claim more than the file holds.
+  void AtMost(std::string_view field, std::uint64_t manifest, std::uint64_t file) {
+    if (manifest > file) Add(field, manifest, file, " is more than");
+  }
+  void Time(std::string_view field, std::int64_t manifest, std::int64_t file) {
+    if (manifest != file) Add(field, Ts(manifest), Ts(file), "");
+  }
+  bool empty() const { return text_.empty(); }
+  const std::string& text() const { return text_; }
+
+ private:
+  static std::string Str(const std::string& v) { return v.empty() ? "\"\"" : v; }
+  static std::string Str(std::uint64_t v) { return std::to_string(v); }
+  template <typename T>
+  void Add(std::string_view field, const T& manifest, const T& file, std::string_view how) {
+    if (!text_.empty()) text_ += ", ";
+    text_ += std::string(field) + " (manifest " + Str(manifest) + std::string(how) + " file " +
+             Str(file) + ")";
+  }
+  std::string text_;
+};
 
 std::string SeqRange(const SegmentEntry& e) {
   if (e.records == 0) return "no records";
@@ -110,9 +147,8 @@ void ManifestChecker::ComputeArchiveChecksums() {
     if (!sum.from_archive || e.state != SegmentState::kArchived || !present.count(archive))
       continue;
     auto raw = env_->NewReadableFile(dir_ / archive);
-    std::uint64_t ignored = 0;
     sum.archive_status =
-        raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &ignored) : raw.status();
+        raw.ok() ? HashReadable(**raw, &sum.archive_sha256, &sum.archive_bytes) : raw.status();
   }
 }
 
@@ -199,9 +235,15 @@ void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView
   if (s.records++ == 0) {
     s.first_seq = r.seq;
     s.first_hash.assign(r.hash);
+    s.first_ts = r.ts_micros;
+  } else if (r.ts_micros < s.last_ts && s.decreasing++ == 0) {
+    s.first_decreasing_seq = r.seq;
+    s.first_decreasing_ts = r.ts_micros;
+    s.before_decreasing_ts = s.last_ts;
   }
   s.last_seq = r.seq;
   s.last_hash.assign(r.hash);
+  s.last_ts = r.ts_micros;
   // The raw event text is looked at only for log_recovered records (event_type, as parsed,
   // is at hand; the raw text may not be in the cache any more).
   if (r.event_type == "log_recovered" &&
@@ -209,7 +251,7 @@ void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView
     const auto event = nlohmann::json::parse(r.event_json, nullptr, /*allow_exceptions=*/false);
     if (event.is_object() && event.value("quarantine_file", "") != "") {
       recoveries_[event.value("quarantine_file", "")] =
-          Recovery{event.value("length", std::uint64_t{0}), event.value("sha256", "")};
+          Recovery{event.value("length", std::uint64_t{0}), event.value("sha256", ""), r.seq};
     }
   }
 }
@@ -218,17 +260,10 @@ void ManifestChecker::Add(FindingKind kind, const std::string& file, std::string
   findings_->push_back(Finding{kind, file, 0, 0, std::nullopt, std::move(reason)});
 }
 
-void ManifestChecker::Finish(std::vector<Finding>* findings) {
-  if (thread_.joinable()) thread_.join();
-  findings_ = findings;
-  for (auto& [name, sum] : checksums_) {
-    if (!sum.content_done) ComputeContentChecksum(name, &sum);
-    // As if read in one go: the content first, then the archive file.
-    if (sum.status.ok() && !sum.archive_status.ok()) sum.status = sum.archive_status;
-  }
-  std::string manifest_name(kManifestFileName);
-
-  // Quarantined torn tails must each be accounted for by a log_recovered record.
+// Quarantined torn tails must each be accounted for by a log_recovered record, and each
+// one such a record names must still be there, unchanged.
+void ManifestChecker::CheckQuarantineFiles() {
+  const std::set<std::string> present(quarantine_files_.begin(), quarantine_files_.end());
   for (const std::string& q : quarantine_files_) {
     auto it = recoveries_.find(q);
     if (it == recoveries_.end()) {
@@ -244,6 +279,85 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
           "quarantined bytes differ from what the log_recovered record states (length, SHA-256)");
     }
   }
+  // The names come from hash-checked records; they are only looked up in the listing,
+  // never opened.
+  for (const auto& [name, recovery] : recoveries_) {
+    if (present.count(name)) continue;
+    findings_->push_back(Finding{
+        FindingKind::kChecksumMismatch, name, 0, 0, recovery.seq,
+        "quarantine file missing: the log_recovered record at seq " + std::to_string(recovery.seq) +
+            " names it (" + std::to_string(recovery.length) + " bytes); it was deleted or moved"});
+  }
+}
+
+// A writer keeps the timestamps of one segment non-decreasing (a clock step starts a new
+// segment), which is what lets readers skip a segment by its first and last record.
+void ManifestChecker::CheckTimestampOrder() {
+  for (const auto& [name, s] : seen_) {
+    if (s.decreasing == 0) continue;
+    findings_->push_back(Finding{
+        FindingKind::kBadSegment, name, 0, 0, s.first_decreasing_seq,
+        "timestamps decrease within the segment: seq " + std::to_string(s.first_decreasing_seq) +
+            " is stamped " + Ts(s.first_decreasing_ts) + ", before the record preceding it (" +
+            Ts(s.before_decreasing_ts) + "); " + std::to_string(s.decreasing) +
+            " such record(s) in the segment (a writer starts a new segment at a clock "
+            "step)"});
+  }
+}
+
+void ManifestChecker::CheckEntryFields(const SegmentEntry& e, const Seen& s, const Checksum* sum) {
+  FieldDiffs d;
+  if (e.state == SegmentState::kActive) {
+    // Its entry may lag behind the file, but what it states must be what the file holds.
+    d.AtMost("records", e.records, s.records);
+    d.AtMost("last_seq", e.last_seq, s.last_seq);
+    if (e.records == 0) {
+      d.Exact<std::uint64_t>("first_seq", e.first_seq, 0);
+      d.Exact<std::string>("first_hash", e.first_hash, "");
+      d.Exact<std::string>("last_hash", e.last_hash, "");
+      d.Time("first_timestamp", e.first_ts_micros, 0);
+      d.Time("last_timestamp", e.last_ts_micros, 0);
+    } else if (s.records > 0) {
+      d.Exact("first_seq", e.first_seq, s.first_seq);
+      d.Exact("first_hash", e.first_hash, s.first_hash);
+      d.Time("first_timestamp", e.first_ts_micros, s.first_ts);
+      if (e.last_ts_micros > s.last_ts) d.Time("last_timestamp", e.last_ts_micros, s.last_ts);
+    }
+  } else {
+    d.Exact("records", e.records, s.records);
+    d.Exact("first_seq", e.first_seq, s.first_seq);
+    d.Exact("last_seq", e.last_seq, s.last_seq);
+    d.Exact("first_hash", e.first_hash, s.first_hash);
+    d.Exact("last_hash", e.last_hash, s.last_hash);
+    d.Time("first_timestamp", e.first_ts_micros, s.first_ts);
+    d.Time("last_timestamp", e.last_ts_micros, s.last_ts);
+    // When the contents do not have the entry's SHA-256, that finding states both sizes.
+    if (sum != nullptr && sum->content_sha256 == e.sha256) {
+      d.Exact("bytes", e.bytes, sum->content_bytes);
+    }
+    if (sum != nullptr && e.state == SegmentState::kArchived && sum->from_archive &&
+        sum->archive_sha256 == e.archive_sha256) {
+      d.Exact("archive.bytes", e.archive_bytes, sum->archive_bytes);
+    }
+  }
+  if (d.empty()) return;
+  Add(FindingKind::kManifestMismatch, e.name,
+      "manifest entry does not describe the segment (manifest edited, or segment replaced): " +
+          d.text());
+}
+
+void ManifestChecker::Finish(std::vector<Finding>* findings) {
+  if (thread_.joinable()) thread_.join();
+  findings_ = findings;
+  for (auto& [name, sum] : checksums_) {
+    if (!sum.content_done) ComputeContentChecksum(name, &sum);
+    // As if read in one go: the content first, then the archive file.
+    if (sum.status.ok() && !sum.archive_status.ok()) sum.status = sum.archive_status;
+  }
+  std::string manifest_name(kManifestFileName);
+
+  CheckQuarantineFiles();
+  CheckTimestampOrder();
 
   if (!manifest_) {
     if (!manifest_status_.ok()) {
@@ -267,7 +381,13 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
           "listed in the manifest (" + SeqRange(e) + ") but not in the log directory");
       continue;
     }
-    if (e.state == SegmentState::kActive) continue;  // its manifest entry may lag behind
+    const auto seen = seen_.find(e.name);
+    const Seen none;
+    const Seen& s = seen == seen_.end() ? none : seen->second;
+    if (e.state == SegmentState::kActive) {  // its manifest entry may lag behind
+      CheckEntryFields(e, s, nullptr);
+      continue;
+    }
     const Checksum& sum = checksums_[e.name];
     if (!sum.status.ok()) {
       Add(FindingKind::kBadSegment, e.name, "cannot be checksummed: " + sum.status.message());
@@ -285,18 +405,13 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
       Add(FindingKind::kChecksumMismatch, archive,
           "archive does not match the SHA-256 the manifest recorded for it");
     }
-    const auto seen = seen_.find(e.name);
-    const Seen none;
-    const Seen& s = seen == seen_.end() ? none : seen->second;
     if (e.records > 0 && s.last_seq < e.last_seq) {
       Add(FindingKind::kManifestMismatch, e.name,
           "records missing at the end: the manifest says the segment ends at seq " +
               std::to_string(e.last_seq) + ", the file " +
               (s.records ? "ends at seq " + std::to_string(s.last_seq) : std::string("has none")));
-    } else if (s.records != e.records || s.first_hash != e.first_hash ||
-               s.last_hash != e.last_hash) {
-      Add(FindingKind::kManifestMismatch, e.name,
-          "records differ from the manifest's entry (count, first or last hash): replaced?");
+    } else {
+      CheckEntryFields(e, s, &sum);
     }
     const fs::path companion = dir_ / (e.name + ".sha256");
     auto text = ReadFileToString(env_, companion);

@@ -1,11 +1,13 @@
 // The manifest side of Verify: compares manifest.json with the files of the log directory
 // and with the records the chain check read. It notices a segment that is missing, extra,
 // renamed or replaced, a closed segment whose checksum changed or whose last records are
-// gone, a tampered NAME.sha256, and a quarantine file (NAME.torn-OFFSET) that no
-// log_recovered record accounts for. Whole-file checksums of closed segments are computed
-// from the bytes the chain check reads anyway (SegmentBytes), so each segment is read once;
-// archive files (.zst) are hashed on a thread of their own while the chain check runs.
-// Not thread-safe otherwise: one Verify call owns it.
+// gone, a manifest field that does not describe its segment (seq range, hashes, record and
+// byte counts, timestamps), timestamps that decrease within a segment, a tampered
+// NAME.sha256, a quarantine file (NAME.torn-OFFSET) that no log_recovered record accounts
+// for, and one that a log_recovered record names but that is gone. Whole-file checksums of
+// closed segments are computed from the bytes the chain check reads anyway (SegmentBytes), so
+// each segment is read once; archive files (.zst) are hashed on a thread of their own while
+// the chain check runs. Not thread-safe otherwise: one Verify call owns it.
 #pragma once
 
 #include <cstdint>
@@ -65,10 +67,16 @@ class ManifestChecker {
     std::uint64_t records = 0;
     std::uint64_t first_seq = 0, last_seq = 0;
     std::string first_hash, last_hash;
+    std::int64_t first_ts = 0, last_ts = 0;
+    // Records stamped before the record preceding them in this segment, and the first one.
+    std::uint64_t decreasing = 0;
+    std::uint64_t first_decreasing_seq = 0;
+    std::int64_t first_decreasing_ts = 0, before_decreasing_ts = 0;
   };
   struct Recovery {
     std::uint64_t length = 0;
     std::string sha256;
+    std::uint64_t seq = 0;  // of the log_recovered record
   };
   struct Checksum {
     // Written on the calling thread (SegmentBytes, Finish).
@@ -81,12 +89,18 @@ class ManifestChecker {
     // Written by the thread until Finish() joins it.
     Status archive_status;
     std::string archive_sha256;  // of the .zst file, for archived segments
+    std::uint64_t archive_bytes = 0;
   };
 
   ManifestChecker(Env* env, std::filesystem::path dir) : env_(env), dir_(std::move(dir)) {}
   void ComputeArchiveChecksums();
   void ComputeContentChecksum(const std::string& name, Checksum* sum);
   void Add(FindingKind kind, const std::string& file, std::string reason);
+  void CheckQuarantineFiles();
+  void CheckTimestampOrder();
+  // Compares every field of a closed or archived entry (exact) or an active one (what the
+  // file already holds must agree) with the records the chain check saw in its segment.
+  void CheckEntryFields(const SegmentEntry& e, const Seen& s, const Checksum* sum);
 
   Env* env_;
   std::filesystem::path dir_;

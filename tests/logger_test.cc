@@ -104,7 +104,9 @@ TEST_F(LoggerTest, TimestampsNeverGoBackwardsInSeqOrder) {
   config.env = &fault;
   ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
   ASSERT_OK(logger->Emit(NumberedEvent(0, 1)).status());
-  clock.SetWallMicros(FakeClockEnv::kDefaultWallMicros - 60 * 1000000);  // NTP step back
+  // A small NTP step back is clamped. (Issue 8 case 7 bounds the clamp at 1 s: a larger
+  // step is recorded as clock_stepped and starts a new segment; see hostile_readers_test.)
+  clock.SetWallMicros(FakeClockEnv::kDefaultWallMicros - 500000);
   ASSERT_OK(logger->Emit(NumberedEvent(0, 2)).status());
   clock.SetWallMicros(FakeClockEnv::kDefaultWallMicros + 5);
   ASSERT_OK(logger->Emit(NumberedEvent(0, 3)).status());

@@ -27,6 +27,34 @@ struct ExportArgs {
 ojson OrNull(const std::optional<std::uint64_t>& v) { return v ? ojson(*v) : ojson(nullptr); }
 ojson OrNull(const std::string& s) { return s.empty() ? ojson(nullptr) : ojson(s); }
 
+// The export's statement must be exactly true: every exported record lies in the verified
+// run. A time range is verified as one contiguous run of seqs, but after a clock step back
+// records of the range can lie outside it (timestamps only increase within a segment): then
+// the whole log is verified instead (`*report` replaced, `*whole_log` set). `*unverified`:
+// the exported records outside what `*report` verified. False (reported) on an error.
+bool VerifyCovering(const std::string& dir, const ojson& records, VerifyReport* report,
+                    bool* whole_log, std::uint64_t* unverified) {
+  const auto uncovered = [&](const VerifyReport& v) {
+    std::uint64_t n = 0;
+    for (const ojson& rec : records) {
+      const std::uint64_t seq = rec["seq"].get<std::uint64_t>();
+      n += !v.first_seq || !v.last_seq || seq < *v.first_seq || seq > *v.last_seq;
+    }
+    return n;
+  };
+  *unverified = uncovered(*report);
+  if (*unverified == 0 || *whole_log) return true;
+  auto full = Verify(dir);
+  if (!full.ok()) {
+    PrintError("export", full.status().ToString());
+    return false;
+  }
+  *report = std::move(*full);
+  *whole_log = true;
+  *unverified = uncovered(*report);
+  return true;
+}
+
 int RunExport(const ExportArgs& args) {
   if (args.customer.empty()) {
     PrintError("export", "--customer: must not be empty");
@@ -106,6 +134,10 @@ int RunExport(const ExportArgs& args) {
                             {"line", r.line}});
   }
 
+  bool whole_log = !vopts.since && !vopts.until;
+  std::uint64_t unverified = 0;
+  if (!VerifyCovering(args.dir, records, &*report, &whole_log, &unverified)) return kExitUsage;
+
   ojson findings = ojson::array();
   for (const Finding& f : report->findings) {
     findings.push_back({{"kind", FindingKindName(f.kind)},
@@ -126,8 +158,19 @@ int RunExport(const ExportArgs& args) {
                     {"models_accessed", models},    {"export_count", exports},
                     {"deletion_count", deletions},  {"access_requests", requests}};
   out["records"] = std::move(records);
+  const std::string how_to_check =
+      std::string(
+          "Each record's hash is the SHA-256 of its \"line\" without the final 75 bytes "
+          "(docs/FORMAT.md). Re-run ") +
+      (whole_log ? "`auditlog verify LOG --json`"
+                 : "`auditlog verify LOG --since SINCE --until UNTIL --json`") +
+      " on the log: it must report the same records_in_range, first_hash, last_hash and "
+      "anchor_hash, and every exported hash must appear in that range.";
   out["verification"] = {
-      {"chain_verified", report->intact()},
+      // True only when what was verified is intact and holds every exported record.
+      {"chain_verified", report->intact() && unverified == 0},
+      {"scope", whole_log ? "log" : "range"},
+      {"unverified_records", unverified},
       {"tampered", report->tampered()},
       {"torn_tail", report->torn_tail()},
       {"records_in_range", report->records},
@@ -140,11 +183,7 @@ int RunExport(const ExportArgs& args) {
       {"anchor_seq", OrNull(report->anchor_seq)},
       {"anchor_hash", OrNull(report->anchor_hash)},
       {"findings", std::move(findings)},
-      {"how_to_check",
-       "Each record's hash is the SHA-256 of its \"line\" without the final 75 bytes "
-       "(docs/FORMAT.md). Re-run `auditlog verify LOG --since SINCE --until UNTIL --json` on "
-       "the log: it must report the same records_in_range, first_hash, last_hash and "
-       "anchor_hash, and every exported hash must appear in that range."}};
+      {"how_to_check", how_to_check}};
 
   // ensure_ascii: nothing from the log reaches a terminal unescaped.
   const std::string text = out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";

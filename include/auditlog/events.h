@@ -701,6 +701,24 @@ struct SegmentDeleted {
   }
 };
 
+// The wall clock stepped (docs/FORMAT.md §3, "Clock steps"): back by more than a second
+// (the writer then continues in a new segment, so timestamps never decrease within one), or
+// forward by more than a second beyond what the monotonic clock measured; or, at Open, the
+// log's last record is later than the clock. Records after it carry the real clock.
+struct ClockStepped {
+  AUDITLOG_INFO("clock_stepped", kSystem, kCritical);
+  std::string direction;          // "backward" or "forward"
+  Time from;                      // what the clock should have read (or the last record's time)
+  Time to;                        // what it read
+  std::uint64_t step_micros = 0;  // the size of the step
+  std::string detected;           // "between_records" or "at_open"
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(ClockStepped, direction), AUDITLOG_F(ClockStepped, from),
+                      AUDITLOG_F(ClockStepped, to), AUDITLOG_F(ClockStepped, step_micros),
+                      AUDITLOG_REQ(ClockStepped, detected));
+  }
+};
+
 // ---------------------------------------------------------------------------------------
 // User-defined events, for services outside the seed's domain.
 //
@@ -715,16 +733,15 @@ struct CustomEvent {
 };
 
 // Every event a Logger accepts. Implicitly constructible from each alternative.
-using Event =
-    std::variant<AuthSuccess, AuthFailure, TokenCreated, TokenRevoked, AuthorizationGranted,
-                 AuthorizationDenied, PermissionChanged, PoolCreated, PoolDeleted, PoolModified,
-                 NodeRegistered, NodeDeregistered, TaskSubmitted, TaskCompleted, TaskCanceled,
-                 VramSealed, SealVerified, SealVerificationFailed, VramAllocated,
-                 VramAllocationFailed, VramDeallocated, RateLimitExceeded, PathTraversalAttempt,
-                 InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
-                 MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed,
-                 DataDeleted, GdprDataAccessRequest, GdprDataExport, GdprRightToErasure,
-                 LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted, CustomEvent>;
+using Event = std::variant<
+    AuthSuccess, AuthFailure, TokenCreated, TokenRevoked, AuthorizationGranted, AuthorizationDenied,
+    PermissionChanged, PoolCreated, PoolDeleted, PoolModified, NodeRegistered, NodeDeregistered,
+    TaskSubmitted, TaskCompleted, TaskCanceled, VramSealed, SealVerified, SealVerificationFailed,
+    VramAllocated, VramAllocationFailed, VramDeallocated, RateLimitExceeded, PathTraversalAttempt,
+    InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
+    MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed, DataDeleted,
+    GdprDataAccessRequest, GdprDataExport, GdprRightToErasure, LogRecovered, LogWritesResumed,
+    SegmentArchived, SegmentDeleted, ClockStepped, CustomEvent>;
 
 // The seed's event types are the first 35 alternatives; the system events follow; then
 // CustomEvent.

@@ -1,7 +1,8 @@
 // Query: streaming search over the records of a log, for auditors and incident responders.
 // A QueryCursor walks the log in seq order in constant memory (one segment chunk and one
 // record at a time), whatever the log's size. Segments that lie entirely outside the
-// query's time range are skipped without being read.
+// query's time range are skipped after reading only their first and last record (the
+// records' own timestamps, which Verify checks; never manifest.json's).
 //
 // A query reads; it does not verify. Hashes and chain links are checked by Verify().
 // Thread-safety: a QueryCursor is used by one thread at a time; any number of cursors (and
@@ -108,7 +109,8 @@ class QueryCursor {
   std::uint64_t malformed_lines() const;  // complete lines that are not valid records
   std::uint64_t torn_segments() const;    // segments ending in an incomplete line
   std::uint64_t segments_total() const;
-  std::uint64_t segments_skipped() const;  // skipped by time range without being read
+  std::uint64_t segments_skipped() const;  // skipped by time range (only their first and
+                                           // last record read)
   std::uint64_t bytes_read() const;
 
   struct Impl;
