@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -46,9 +47,13 @@ class ManifestChecker {
   void SegmentBytesEnd(const SegmentFile& segment, const ReadableFile* file,
                        std::uint64_t end_offset, const Status& status);
 
-  // When retention deleted the log's first segments: the last seq and hash of the last one
-  // deleted, from which the remaining chain must continue.
-  std::optional<std::pair<std::uint64_t, std::string>> DeletedPrefixAnchor() const;
+  // Retention deleted the records before the log's first remaining one (seq `first_seq`,
+  // linked to `prev_hash`) only if the chain holds a segment_deleted record (read by
+  // ObserveRecord) ending at seq first_seq - 1. That record's segment, or nullopt. Its
+  // last_hash must also equal `prev_hash`: `*hash_matches` says whether it does.
+  std::optional<std::string> DeletedPrefixAnchor(std::uint64_t first_seq,
+                                                 std::string_view prev_hash,
+                                                 bool* hash_matches) const;
 
   // Every record the chain check read, in log order.
   void ObserveRecord(const std::string& segment, const RecordView& record);
@@ -61,6 +66,12 @@ class ManifestChecker {
     std::uint64_t records = 0;
     std::uint64_t first_seq = 0, last_seq = 0;
     std::string first_hash, last_hash;
+  };
+  // A segment_deleted record of the chain (hash-checked): retention deleted `segment`.
+  struct ChainedDeletion {
+    std::uint64_t index = 0;  // of the segment it names
+    std::uint64_t last_seq = 0;
+    std::string last_hash;
   };
   struct Recovery {
     std::uint64_t length = 0;
@@ -83,6 +94,9 @@ class ManifestChecker {
   void ComputeArchiveChecksums();
   void ComputeContentChecksum(const std::string& name, Checksum* sum);
   void Add(FindingKind kind, const std::string& file, std::string reason);
+  void ObserveDeletion(std::string_view event_json);
+  // Findings for manifest entries marked deleted that no chained record accounts for.
+  void CheckDeletions(const std::set<std::string>& present);
 
   Env* env_;
   std::filesystem::path dir_;
@@ -94,8 +108,9 @@ class ManifestChecker {
   std::map<std::string, Seen> seen_;
   Seen* last_seen_ = nullptr;  // seen_[last_seen_name_], the segment of the last record
   std::string last_seen_name_;
-  std::map<std::string, Recovery> recoveries_;  // by quarantine file name
-  std::map<std::string, Checksum> checksums_;   // by segment name (closed and archived)
+  std::map<std::string, Recovery> recoveries_;                // by quarantine file name
+  std::map<std::string, ChainedDeletion> chained_deletions_;  // by segment name
+  std::map<std::string, Checksum> checksums_;  // by segment name (closed and archived)
   std::thread thread_;
   std::vector<Finding>* findings_ = nullptr;
 };
