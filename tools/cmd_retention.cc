@@ -1,8 +1,9 @@
 // `auditlog retention DIR [--apply] [--archive-after-days N] [--delete-after-days N]
 // [--min-retention-days N] [--now T]`: shows, and with --apply performs, what the retention
 // policy asks for: archive (zstd) old closed segments, delete expired ones. Every action
-// taken is itself recorded in the log. A running Logger applies the same policy at each
-// rotation; this command is for logs no Logger holds (it takes the directory lock).
+// taken is itself recorded in the log. Planning and applying are the library's
+// (PlanRetention, ApplyRetentionToLog: the code a running Logger applies at open and at each
+// rotation); this command is for logs no Logger holds (it takes the directory lock).
 #include <cstdio>
 #include <memory>
 #include <string>
