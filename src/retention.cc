@@ -191,6 +191,7 @@ Result<std::vector<RetentionAction>> PlanRetention(Env* env, const fs::path& dir
   auto claims_old = [&](std::int64_t claimed_ts, std::uint32_t days) {
     return claimed_ts == 0 || AgeDays(now_micros, claimed_ts) >= days;
   };
+  // A segment the manifest calls empty is not read just to archive it (nothing to gain).
   std::vector<RetentionAction> plan;
   std::vector<RetentionAction> empties;  // record-less segments: as old as the next record
   bool prefix = true;
@@ -201,7 +202,8 @@ Result<std::vector<RetentionAction>> PlanRetention(Env* env, const fs::path& dir
     const bool archivable = !f.archived && e->state == SegmentState::kClosed && !e->sha256.empty();
     // The manifest's claim is only a pre-filter: it can hold retention back, never push it.
     const bool may_delete = prefix && claims_old(e->last_ts_micros, delete_days);
-    const bool may_archive = archivable && claims_old(e->last_ts_micros, policy.archive_after_days);
+    const bool may_archive = archivable && e->last_ts_micros != 0 &&
+                             claims_old(e->last_ts_micros, policy.archive_after_days);
     if (!may_delete && !may_archive) {
       prefix = false;
       empties.clear();
@@ -318,6 +320,14 @@ Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t 
     encode_options.max_field_bytes = options_.max_field_bytes;
     status = EncodeEvent(event, encode_options, &encoded);
     if (!status.ok()) break;
+    // Verify anchors the rest of the log on this record: it must state the facts verbatim.
+    if (encoded.altered_fields != 0) {
+      status = Status::FailedPrecondition(
+          "max_field_bytes (" + std::to_string(options_.max_field_bytes) +
+          ") would cut the segment_deleted record of " + action.segment +
+          " (its last_hash needs 64 bytes); not deleting");
+      break;
+    }
     pending_deletions_.push_back({action.segment, std::move(encoded.body), 0, action});
     records->push_back(std::move(event));
   }

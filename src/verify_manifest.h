@@ -1,11 +1,13 @@
 // The manifest side of Verify: compares manifest.json with the files of the log directory
 // and with the records the chain check read. It notices a segment that is missing, extra,
 // renamed or replaced, a closed segment whose checksum changed or whose last records are
-// gone, a tampered NAME.sha256, and a quarantine file (NAME.torn-OFFSET) that no
-// log_recovered record accounts for. Whole-file checksums of closed segments are computed
-// from the bytes the chain check reads anyway (SegmentBytes), so each segment is read once;
-// archive files (.zst) are hashed on a thread of their own while the chain check runs.
-// Not thread-safe otherwise: one Verify call owns it.
+// gone, a tampered NAME.sha256, a quarantine file (NAME.torn-OFFSET) that no
+// log_recovered record accounts for, and a segment the manifest calls deleted that no
+// segment_deleted record of the chain accounts for (the chain, not the manifest, says what
+// retention deleted, and anchors what remains). Whole-file checksums of closed segments are
+// computed from the bytes the chain check reads anyway (SegmentBytes), so each segment is read
+// once; archive files (.zst) are hashed on a thread of their own while the chain check runs. Not
+// thread-safe otherwise: one Verify call owns it.
 #pragma once
 
 #include <cstdint>

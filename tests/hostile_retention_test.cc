@@ -363,6 +363,22 @@ TEST_F(HostileRetentionTest, LoggerDeletesOnlyAfterRecordingAndTheLogVerifies) {
   EXPECT_EQ(v.anchor_seq, 9u);
 }
 
+TEST_F(HostileRetentionTest, NoDeletionWhoseRecordWouldBeCut) {
+  BuildLog();
+  internal::RecordWriter::Options options;
+  options.env = Env::Default();
+  options.dir = dir_;
+  options.service_id = "queen";
+  options.max_field_bytes = 32;  // shorter than a last_hash
+  ASSERT_OK_AND_ASSIGN(auto w, internal::RecordWriter::Open(options));
+  std::vector<Event> records;
+  const Status s = w->ApplyRetention(kDeleteAfterADay, k2040, &records);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_TRUE(records.empty());
+  ASSERT_OK(w->Close());
+  EXPECT_TRUE(AllSegmentsPresent());
+}
+
 // ---- case 15: strings the library writes are validated like a caller's ------------------
 
 TEST_F(HostileRetentionTest, ManifestServiceIdWithControlBytesIsRefused) {
