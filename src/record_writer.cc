@@ -168,6 +168,8 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& in) {
   AUDITLOG_ASSIGN_OR_RETURN(std::optional<Manifest> manifest, LoadManifest(env, options.dir));
   const bool had_manifest = manifest.has_value();
   if (manifest) {
+    // Nothing may act on a manifest name that could point outside the directory.
+    AUDITLOG_RETURN_IF_ERROR(ValidateManifestSegmentNames(*manifest));
     w->manifest_ = std::move(*manifest);
   } else {
     w->manifest_.service_id = options.service_id;
@@ -474,6 +476,7 @@ void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std:
     return;
   }
   char hash[64];
+  if (!pending_deletions_.empty()) NoteFramed(event.body);
   FrameRecord(chain_.next_seq, ts_micros, options_.service_id, event.critical, event.body,
               chain_.last_hash, batch, hash);
   if (segment_records_++ == 0) {
@@ -516,6 +519,7 @@ Status RecordWriter::Write(std::string_view batch) {
   Status s = file_->Append(batch);
   if (s.ok()) {
     segment_hash_.Update(batch);
+    written_seq_ = chain_.next_seq - 1;  // the caller writes all it framed
     return s;
   }
   // Invariant: a segment never holds a partial record followed by good ones.
@@ -551,6 +555,12 @@ Status RecordWriter::Sync() {
       return s;
     }
     dir_sync_pending_ = false;
+  }
+  synced_seq_ = written_seq_;
+  // Retention is upkeep: a deletion that cannot complete does not fail the fsync.
+  if (!pending_deletions_.empty()) {
+    Status d = CompleteDeletions();
+    if (!d.ok() && retention_error_.ok()) retention_error_ = d;
   }
   return Status::Ok();
 }
@@ -646,89 +656,6 @@ Status RecordWriter::Close() {
   if (s.ok()) rotation_step_ = RotationStep::kNone;
   if (s.ok() || s.code() != StatusCode::kDiskSpaceLow) closed_ = true;
   return StickyUnlessDiskFull(s);
-}
-
-std::vector<RetentionAction> PlanRetention(const Manifest& manifest, const RetentionPolicy& policy,
-                                           std::int64_t now_micros) {
-  constexpr std::int64_t kDayMicros = 86400LL * 1000000;
-  const std::uint32_t delete_days = std::max(policy.delete_after_days, policy.min_retention_days);
-  std::vector<RetentionAction> plan;
-  bool prefix_deleted = true;  // every earlier segment is deleted: this one may be too
-  for (const SegmentEntry& e : manifest.segments) {
-    if (e.state == SegmentState::kDeleted) continue;
-    if (e.state == SegmentState::kActive || e.closed_micros == 0) break;
-    const std::uint64_t age_days = static_cast<std::uint64_t>(
-        std::max<std::int64_t>(0, now_micros - e.closed_micros) / kDayMicros);
-    if (prefix_deleted && age_days >= delete_days) {
-      plan.push_back({RetentionAction::kDelete, e.name, age_days});
-      continue;
-    }
-    prefix_deleted = false;
-    if (e.state == SegmentState::kClosed && age_days >= policy.archive_after_days) {
-      plan.push_back({RetentionAction::kArchive, e.name, age_days});
-    }
-  }
-  return plan;
-}
-
-// Retention. Crash safety: each step leaves a state the next run finishes or repeats —
-// archive: write NAME.audit.zst (fsync, dir fsync), save the manifest naming it, then remove
-// NAME.audit; delete: save the manifest marking the segment deleted, then remove its files.
-Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
-                                    std::vector<Event>* records) {
-  if (!sticky_.ok()) return sticky_;
-  Env* env = options_.env;
-  // Finish archivals interrupted after the manifest was saved.
-  for (const SegmentEntry& e : manifest_.segments) {
-    const fs::path plain = options_.dir / e.name;
-    if (e.state == SegmentState::kArchived && env->FileExists(plain) &&
-        env->FileExists(options_.dir / e.archive_name)) {
-      AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(plain));
-      AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-    }
-  }
-  for (const RetentionAction& action : PlanRetention(manifest_, policy, now_micros)) {
-    SegmentEntry& e = *manifest_.Find(action.segment);
-    const fs::path plain = options_.dir / e.name;
-    const fs::path archive = options_.dir / (e.name + std::string(kArchiveSuffix));
-    if (action.kind == RetentionAction::kDelete) {
-      e.state = SegmentState::kDeleted;
-      AUDITLOG_RETURN_IF_ERROR(SaveManifest(env, options_.dir, manifest_));
-      for (const fs::path& p : {plain, archive, fs::path(plain.string() + ".sha256")}) {
-        if (env->FileExists(p)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(p));
-      }
-      AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-      records->push_back(SegmentDeleted{.segment = e.name,
-                                        .first_seq = e.first_seq,
-                                        .last_seq = e.last_seq,
-                                        .last_hash = e.last_hash,
-                                        .age_days = action.age_days});
-      continue;
-    }
-    if (env->FileExists(archive)) AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(archive));  // stale
-    AUDITLOG_ASSIGN_OR_RETURN(CompressResult z, CompressFile(env, plain, archive));
-    if (z.input_sha256 != e.sha256) {
-      env->RemoveFile(archive).IgnoreError();  // keep the evidence as it is
-      return Status::Corruption(plain.string() +
-                                ": contents no longer match the checksum in the manifest; "
-                                "not archiving (run auditlog verify)");
-    }
-    AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-    e.state = SegmentState::kArchived;
-    e.archive_name = archive.filename().string();
-    e.archive_bytes = z.output_bytes;
-    e.archive_sha256 = z.output_sha256;
-    AUDITLOG_RETURN_IF_ERROR(SaveManifest(env, options_.dir, manifest_));
-    AUDITLOG_RETURN_IF_ERROR(env->RemoveFile(plain));
-    AUDITLOG_RETURN_IF_ERROR(env->SyncDir(options_.dir));
-    records->push_back(SegmentArchived{.segment = e.name,
-                                       .archive = e.archive_name,
-                                       .segment_bytes = e.bytes,
-                                       .archive_bytes = e.archive_bytes,
-                                       .segment_sha256 = e.sha256});
-  }
-  manifest_.updated_micros = env->NowMicros();
-  return SaveManifest(env, options_.dir, manifest_);
 }
 
 std::uint64_t RecordWriter::segment_bytes() const { return file_ ? file_->Size() : 0; }

@@ -46,20 +46,54 @@ struct TornTail {
 Result<ChainState> ReadChainState(Env* env, const std::filesystem::path& dir,
                                   TornTail* torn = nullptr);
 
-// One retention step on a closed segment.
+// One retention step on a closed segment. Ages and the seq/hash facts come from the
+// segment's own records (read from the file, hash-checked), never from the manifest.
 struct RetentionAction {
   enum Kind : std::uint8_t { kArchive, kDelete };
   Kind kind;
   std::string segment;
-  std::uint64_t age_days;  // since the segment was closed
+  std::uint64_t age_days;  // since the segment's last record (by that record's timestamp)
+  // kDelete: the segment's first and last record (0 / empty when it holds none).
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::string last_hash;
 };
 
-// What `policy` asks for at `now_micros`: archive (zstd) closed segments older than
-// archive_after_days; delete segments older than both delete_after_days and
-// min_retention_days, oldest first and only as a prefix of the log (so what remains is one
-// chain anchored at the last deleted record). Never touches the active segment.
+// Checks every segment entry of `manifest` against the one segment-name grammar before
+// anything acts on it: `name` exactly as the writer makes it (SegmentFileName: 10-digit
+// index >= 1, a real calendar date, ".audit"; so no '/', no "..", no absolute path), `index`
+// equal to the index in the name, and for an archived entry an archive name of exactly
+// NAME + ".zst". kCorruption naming the entry (escaped) otherwise.
+Status ValidateManifestSegmentNames(const Manifest& manifest);
+
+// What the manifest alone claims the policy asks for at `now_micros` (ages by the entries'
+// last_timestamp): archive closed segments older than archive_after_days; delete segments
+// older than both delete_after_days and min_retention_days, oldest first and only as a
+// prefix. Unchecked input: used only as a pre-filter (it can only hold retention back);
+// what is done comes from the overload below.
 std::vector<RetentionAction> PlanRetention(const Manifest& manifest, const RetentionPolicy& policy,
                                            std::int64_t now_micros);
+
+// The plan for the log in `dir`, trusting only the segment files: walks the segment files
+// (ListLogSegments) in log order and takes each one's age from its last record's timestamp
+// (the line is parsed and hash-checked, and must link to the next segment's first record).
+// A segment holding no record takes the age of the next one. Stops at the first active
+// segment, at a file the manifest does not list, and (for deletions) at the first segment
+// too young. Errors: kCorruption for a manifest entry that fails
+// ValidateManifestSegmentNames or a segment whose evidence cannot be trusted (nothing is
+// planned then), kIOError.
+Result<std::vector<RetentionAction>> PlanRetention(Env* env, const std::filesystem::path& dir,
+                                                   const Manifest& manifest,
+                                                   const RetentionPolicy& policy,
+                                                   std::int64_t now_micros);
+
+// `auditlog retention --apply`: applies `policy` at `now_micros` to the log in `dir`, which
+// no writer may hold (it takes the lock), and records each action in the chain; a deleted
+// segment's record is durable before its files are removed. The manifest's service_id
+// (which frames the records) must pass ValidateServiceId, else kCorruption and nothing
+// changes. Returns the number of actions done and recorded.
+Result<std::size_t> ApplyRetentionToLog(Env* env, const std::filesystem::path& dir,
+                                        const RetentionPolicy& policy, std::int64_t now_micros);
 
 class RecordWriter {
  public:
@@ -129,11 +163,17 @@ class RecordWriter {
   // deleted or replaced). The caller then rotates and records an integrity_violation.
   Result<bool> ActiveSegmentReplaced() const;
 
-  // Applies `policy` at `now_micros` (see PlanRetention), finishing any archival a crash
-  // interrupted. An archive is made only if the file still has the checksum the manifest
-  // recorded (else kCorruption, nothing changed). Ages are taken at `now_micros`. Appends
-  // one segment_archived / segment_deleted event per action done to `*records`, for the
-  // caller to record (even when a later action failed).
+  // Applies `policy` at `now_micros` (see PlanRetention(env, dir, …)), finishing any
+  // archival a crash interrupted (only when the archive decompresses to exactly the plain
+  // file's bytes). An archive is made only if the file still has the checksum the manifest
+  // recorded (else kCorruption, nothing changed). Appends one segment_archived /
+  // segment_deleted event per action to `*records`, for the caller to record (even when a
+  // later action failed). Archives are made at once; a deletion only waits: its segment's
+  // files are removed (and its manifest entry marked deleted) once its segment_deleted
+  // record has been framed, written and fsync'ed by this writer (checked after each
+  // successful Sync()), so the chain always names a deletion before it happens. A deletion
+  // whose record was not framed by the next call is planned afresh. Also returns (first) the
+  // error of a deletion that failed to complete since the last call.
   Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
                         std::vector<Event>* records);
 
@@ -148,6 +188,8 @@ class RecordWriter {
   const Manifest& manifest() const { return manifest_; }
   // Records written into the current process's segments (including recovery records).
   const Status& sticky_error() const { return sticky_; }
+  // The error of a retention deletion that could not complete after a Sync() (ok if none).
+  const Status& retention_error() const { return retention_error_; }
 
  private:
   explicit RecordWriter(const Options& options) : options_(options) {}
@@ -169,6 +211,12 @@ class RecordWriter {
   // NAME.sha256 is still to write), kStart (the next segment is still to create), kManifest
   // (the next segment exists; the manifest naming it is still to save).
   enum class RotationStep : std::uint8_t { kNone, kChecksum, kStart, kManifest };
+  // Retention (retention.cc).
+  Status FinishInterruptedArchivals();
+  Status ArchiveSegment(const RetentionAction& action, std::vector<Event>* records);
+  void NoteFramed(std::string_view body);
+  // Removes the segments whose segment_deleted record is durable (seq <= synced_seq_).
+  Status CompleteDeletions();
 
   Options options_;
   std::unique_ptr<FileLock> lock_;
@@ -187,6 +235,18 @@ class RecordWriter {
   std::string closing_segment_;  // the segment a pending rotation is closing
   bool closed_ = false;
   Status sticky_;  // first unrecoverable error; every later call returns it
+  // Deletions decided by ApplyRetention, waiting for their segment_deleted record to be
+  // durable: the encoded record body (to recognise it in Frame) and its seq once framed.
+  struct PendingDeletion {
+    std::string segment;
+    std::string body;
+    std::uint64_t seq = 0;  // 0: not framed yet
+    RetentionAction action;
+  };
+  std::vector<PendingDeletion> pending_deletions_;
+  std::uint64_t written_seq_ = 0;  // last seq framed and successfully written
+  std::uint64_t synced_seq_ = 0;   // last seq known fsync'ed
+  Status retention_error_;         // a deletion that could not complete; ApplyRetention reports it
 };
 
 }  // namespace auditlog::internal

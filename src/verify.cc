@@ -253,7 +253,12 @@ class Verifier {
     }
     const std::uint64_t expected_seq = prev_seq_ + 1;
     // A range whose anchor line could not be read: its first link cannot be checked.
-    const bool anchored = !std::exchange(unanchored_, false);
+    bool anchored = !std::exchange(unanchored_, false);
+    if (!std::exchange(seen_record_, true) && defer_first_link_ &&
+        (r.seq != 1 || r.prev_hash != internal::kGenesisHash)) {
+      first_link_ = FirstLink{file, line_no, offset, r.seq, std::string(r.prev_hash)};
+      anchored = false;  // ResolveFirstLink() checks it
+    }
     if (anchored && r.seq != expected_seq) {
       Add(FindingKind::kSeqGap, file, line_no, offset, r.seq,
           "expected seq " + std::to_string(expected_seq) + ", found " + std::to_string(r.seq) +
@@ -297,13 +302,40 @@ class Verifier {
     report_.anchor_hash = prev_hash_;
   }
 
-  // Retention deleted the log's first segments: the chain continues from the last deleted
-  // record, whose seq and hash the manifest kept.
-  void StartAfterDeleted(std::uint64_t seq, const std::string& hash) {
-    prev_seq_ = seq;
-    prev_hash_ = hash;
-    report_.anchor_seq = seq;
-    report_.anchor_hash = hash;
+  // Full verification: a first record other than seq 1 after the genesis hash is checked
+  // only once the whole chain was read, since the segment_deleted records that may account
+  // for the records before it come later in the chain.
+  void DeferFirstLink() { defer_first_link_ = true; }
+
+  // The first record's link: the chain itself must say that retention deleted everything
+  // before it (a hash-checked segment_deleted record ending at seq - 1 with its prev_hash,
+  // which becomes the report's anchor); the manifest's word is not enough.
+  void ResolveFirstLink(const internal::ManifestChecker& manifest) {
+    if (!first_link_) return;
+    const FirstLink& f = *first_link_;
+    bool hash_matches = false;
+    const auto deleted = manifest.DeletedPrefixAnchor(f.seq, f.prev_hash, &hash_matches);
+    if (deleted && hash_matches) {
+      report_.anchor_seq = f.seq - 1;
+      report_.anchor_hash = f.prev_hash;
+      return;
+    }
+    if (deleted) {
+      Add(FindingKind::kChainBroken, f.file, f.line_no, f.offset, f.seq,
+          "prev_hash does not match the last_hash of the segment_deleted record for " + *deleted +
+              " (seq " + std::to_string(f.seq - 1) + ")");
+      return;
+    }
+    const std::string why =
+        "; no segment_deleted record in the chain accounts for the records before it";
+    if (f.seq != 1) {
+      Add(FindingKind::kSeqGap, f.file, f.line_no, f.offset, f.seq,
+          "expected seq 1, found " + std::to_string(f.seq) + " (records missing)" + why);
+    }
+    if (f.prev_hash != internal::kGenesisHash) {
+      Add(FindingKind::kChainBroken, f.file, f.line_no, f.offset, f.seq,
+          "first record's prev_hash is not the genesis value (64 zeros)" + why);
+    }
   }
 
   void Add(FindingKind kind, const std::string& file, std::uint64_t line, std::uint64_t offset,
@@ -320,6 +352,14 @@ class Verifier {
   std::string prev_hash_ = std::string(internal::kGenesisHash);
   AuditIdSet audit_ids_;
   bool unanchored_ = false;
+  struct FirstLink {
+    std::string file;
+    std::uint64_t line_no = 0, offset = 0, seq = 0;
+    std::string prev_hash;
+  };
+  bool seen_record_ = false;
+  bool defer_first_link_ = false;
+  std::optional<FirstLink> first_link_;  // deferred: see DeferFirstLink()
 };
 
 // Feeds the pipeline's lines, in log order, to the Verifier.
@@ -393,14 +433,13 @@ Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptio
   if (!report.ranged) {
     AUDITLOG_ASSIGN_OR_RETURN(
         manifest, internal::ManifestChecker::Create(env, dir, segments, std::move(loaded)));
-    if (auto anchor = manifest->DeletedPrefixAnchor()) {
-      verifier.StartAfterDeleted(anchor->first, anchor->second);
-    }
+    verifier.DeferFirstLink();
     manifest->StartChecksums();
   }
   PipelineSink sink(&verifier, &report, options, manifest.get());
   AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));
   if (manifest) {
+    verifier.ResolveFirstLink(*manifest);
     std::vector<Finding> found;
     manifest->Finish(&found);
     for (Finding& f : found) verifier.Add(std::move(f));

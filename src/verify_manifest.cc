@@ -216,14 +216,44 @@ void ManifestChecker::SegmentBytesEnd(const SegmentFile& segment, const Readable
   sum.content_done = true;
 }
 
-std::optional<std::pair<std::uint64_t, std::string>> ManifestChecker::DeletedPrefixAnchor() const {
-  if (!manifest_) return std::nullopt;
-  std::optional<std::pair<std::uint64_t, std::string>> anchor;
-  for (const SegmentEntry& e : manifest_->segments) {
-    if (e.state != SegmentState::kDeleted) break;
-    if (e.records > 0) anchor = std::make_pair(e.last_seq, e.last_hash);
+std::optional<std::string> ManifestChecker::DeletedPrefixAnchor(std::uint64_t first_seq,
+                                                                std::string_view prev_hash,
+                                                                bool* hash_matches) const {
+  std::optional<std::string> found;
+  *hash_matches = false;
+  if (first_seq < 2) return found;
+  for (const auto& [name, d] : chained_deletions_) {
+    if (d.last_seq != first_seq - 1) continue;
+    found = name;
+    if (d.last_hash == prev_hash) {
+      *hash_matches = true;
+      break;
+    }
   }
-  return anchor;
+  return found;
+}
+
+// A segment_deleted record names a segment retention deleted. Only the library writes this
+// type, and only a record whose hash matches counts; every member is type-checked.
+void ManifestChecker::ObserveDeletion(std::string_view event_json) {
+  const auto event = nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  if (!event.is_object()) return;
+  const auto segment = event.find("segment");
+  const auto last_seq = event.find("last_seq");
+  const auto last_hash = event.find("last_hash");
+  if (segment == event.end() || !segment->is_string()) return;
+  const std::string name = segment->get<std::string>();
+  const auto index = ParseSegmentFileName(name);
+  if (!index) return;
+  ChainedDeletion d;
+  d.index = *index;
+  if (last_seq != event.end() && last_seq->is_number_unsigned()) {
+    d.last_seq = last_seq->get<std::uint64_t>();
+  }
+  if (last_hash != event.end() && last_hash->is_string()) {
+    d.last_hash = last_hash->get<std::string>();
+  }
+  chained_deletions_[name] = std::move(d);
 }
 
 void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView& r) {
@@ -244,6 +274,10 @@ void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView
   s.last_seq = r.seq;
   s.last_hash.assign(r.hash);
   s.last_ts = r.ts_micros;
+  if (r.event_type == "segment_deleted" && r.hash_matches &&
+      r.event_json.rfind("{\"event_type\":\"segment_deleted\"", 0) == 0) {
+    ObserveDeletion(r.event_json);
+  }
   // The raw event text is looked at only for log_recovered records (event_type, as parsed,
   // is at hand; the raw text may not be in the cache any more).
   if (r.event_type == "log_recovered" &&
@@ -258,6 +292,28 @@ void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView
 
 void ManifestChecker::Add(FindingKind kind, const std::string& file, std::string reason) {
   findings_->push_back(Finding{kind, file, 0, 0, std::nullopt, std::move(reason)});
+}
+
+// A manifest entry counts as deleted only when the chain says so: a segment_deleted record
+// names it, or names a later segment (retention deletes a prefix, and the record of an
+// earlier deletion may have been in a segment deleted since).
+void ManifestChecker::CheckDeletions(const std::set<std::string>& present) {
+  std::uint64_t covered = 0;  // the highest segment index a chained record names
+  for (const auto& [name, d] : chained_deletions_) covered = std::max(covered, d.index);
+  for (const SegmentEntry& e : manifest_->segments) {
+    if (e.state != SegmentState::kDeleted || chained_deletions_.count(e.name)) continue;
+    if (present.count(e.name) || present.count(e.name + std::string(kArchiveSuffix))) {
+      Add(FindingKind::kManifestMismatch, e.name,
+          "marked deleted in the manifest, but its file is present and no segment_deleted "
+          "record in the chain names it");
+      continue;
+    }
+    if (ParseSegmentFileName(e.name).value_or(e.index) < covered) continue;
+    Add(FindingKind::kSegmentMissing, e.name,
+        "marked deleted in the manifest (" + SeqRange(e) +
+            "), but no segment_deleted record in the chain names it: removed outside "
+            "retention");
+  }
 }
 
 // Quarantined torn tails must each be accounted for by a log_recovered record, and each
@@ -377,6 +433,8 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     if (e.state == SegmentState::kDeleted) continue;
     const std::string archive = e.name + std::string(kArchiveSuffix);
     if (!present.count(e.name) && !present.count(archive)) {
+      // The chain says retention deleted it (the manifest update may not have happened).
+      if (chained_deletions_.count(e.name)) continue;
       Add(FindingKind::kSegmentMissing, e.name,
           "listed in the manifest (" + SeqRange(e) + ") but not in the log directory");
       continue;
@@ -425,6 +483,8 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
           "checksum file does not match the manifest");
     }
   }
+
+  CheckDeletions(present);
 
   // Segment files the manifest does not know. A live writer may have started (and named in
   // the manifest) a segment since the manifest was read: look again before reporting.

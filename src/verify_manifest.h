@@ -4,10 +4,13 @@
 // gone, a manifest field that does not describe its segment (seq range, hashes, record and
 // byte counts, timestamps), timestamps that decrease within a segment, a tampered
 // NAME.sha256, a quarantine file (NAME.torn-OFFSET) that no log_recovered record accounts
-// for, and one that a log_recovered record names but that is gone. Whole-file checksums of
-// closed segments are computed from the bytes the chain check reads anyway (SegmentBytes), so
-// each segment is read once; archive files (.zst) are hashed on a thread of their own while
-// the chain check runs. Not thread-safe otherwise: one Verify call owns it.
+// for or that a log_recovered record names but that is gone, and a segment the manifest
+// calls deleted that no segment_deleted record of the chain accounts for (the chain, not
+// the manifest, says what retention deleted, and anchors what remains). Whole-file
+// checksums of closed segments are computed from the bytes the chain check reads anyway
+// (SegmentBytes), so each segment is read once; archive files (.zst) are hashed on a
+// thread of their own while the chain check runs. Not thread-safe otherwise: one Verify
+// call owns it.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -52,9 +56,13 @@ class ManifestChecker {
   void SegmentBytesEnd(const SegmentFile& segment, const ReadableFile* file,
                        std::uint64_t end_offset, const Status& status);
 
-  // When retention deleted the log's first segments: the last seq and hash of the last one
-  // deleted, from which the remaining chain must continue.
-  std::optional<std::pair<std::uint64_t, std::string>> DeletedPrefixAnchor() const;
+  // Retention deleted the records before the log's first remaining one (seq `first_seq`,
+  // linked to `prev_hash`) only if the chain holds a segment_deleted record (read by
+  // ObserveRecord) ending at seq first_seq - 1. That record's segment, or nullopt. Its
+  // last_hash must also equal `prev_hash`: `*hash_matches` says whether it does.
+  std::optional<std::string> DeletedPrefixAnchor(std::uint64_t first_seq,
+                                                 std::string_view prev_hash,
+                                                 bool* hash_matches) const;
 
   // Every record the chain check read, in log order.
   void ObserveRecord(const std::string& segment, const RecordView& record);
@@ -72,6 +80,12 @@ class ManifestChecker {
     std::uint64_t decreasing = 0;
     std::uint64_t first_decreasing_seq = 0;
     std::int64_t first_decreasing_ts = 0, before_decreasing_ts = 0;
+  };
+  // A segment_deleted record of the chain (hash-checked): retention deleted `segment`.
+  struct ChainedDeletion {
+    std::uint64_t index = 0;  // of the segment it names
+    std::uint64_t last_seq = 0;
+    std::string last_hash;
   };
   struct Recovery {
     std::uint64_t length = 0;
@@ -101,6 +115,9 @@ class ManifestChecker {
   // Compares every field of a closed or archived entry (exact) or an active one (what the
   // file already holds must agree) with the records the chain check saw in its segment.
   void CheckEntryFields(const SegmentEntry& e, const Seen& s, const Checksum* sum);
+  void ObserveDeletion(std::string_view event_json);
+  // Findings for manifest entries marked deleted that no chained record accounts for.
+  void CheckDeletions(const std::set<std::string>& present);
 
   Env* env_;
   std::filesystem::path dir_;
@@ -112,8 +129,9 @@ class ManifestChecker {
   std::map<std::string, Seen> seen_;
   Seen* last_seen_ = nullptr;  // seen_[last_seen_name_], the segment of the last record
   std::string last_seen_name_;
-  std::map<std::string, Recovery> recoveries_;  // by quarantine file name
-  std::map<std::string, Checksum> checksums_;   // by segment name (closed and archived)
+  std::map<std::string, Recovery> recoveries_;                // by quarantine file name
+  std::map<std::string, ChainedDeletion> chained_deletions_;  // by segment name
+  std::map<std::string, Checksum> checksums_;  // by segment name (closed and archived)
   std::thread thread_;
   std::vector<Finding>* findings_ = nullptr;
 };

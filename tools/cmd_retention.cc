@@ -1,8 +1,9 @@
 // `auditlog retention DIR [--apply] [--archive-after-days N] [--delete-after-days N]
 // [--min-retention-days N] [--now T]`: shows, and with --apply performs, what the retention
 // policy asks for: archive (zstd) old closed segments, delete expired ones. Every action
-// taken is itself recorded in the log. A running Logger applies the same policy at each
-// rotation; this command is for logs no Logger holds (it takes the directory lock).
+// taken is itself recorded in the log. Planning and applying are the library's
+// (PlanRetention, ApplyRetentionToLog: the code a running Logger applies at open and at each
+// rotation); this command is for logs no Logger holds (it takes the directory lock).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -43,16 +44,21 @@ int RunRetention(const RetentionArgs& args) {
     PrintError("retention", args.dir + ": no manifest.json (not an auditlog log directory?)");
     return kExitUsage;
   }
-  const auto plan = internal::PlanRetention(**manifest, args.policy, now);
+  // The library's plan, from the segments' own records (the same one --apply carries out).
+  auto plan = internal::PlanRetention(env, args.dir, **manifest, args.policy, now);
+  if (!plan.ok()) {
+    PrintError("retention", plan.status().ToString());
+    return kExitUsage;
+  }
   std::printf("policy: archive after %u days, delete after %u days, keep at least %u days\n",
               args.policy.archive_after_days, args.policy.delete_after_days,
               args.policy.min_retention_days);
-  if (plan.empty()) {
+  if (plan->empty()) {
     std::printf("nothing to do\n");
     return kExitOk;
   }
-  for (const auto& a : plan) {
-    std::printf("%s %s (closed %llu days ago)\n",
+  for (const auto& a : *plan) {
+    std::printf("%s %s (last record %llu days old)\n",
                 a.kind == internal::RetentionAction::kArchive ? "archive" : "delete ",
                 SafeText(a.segment).c_str(), static_cast<unsigned long long>(a.age_days));
   }
@@ -60,35 +66,12 @@ int RunRetention(const RetentionArgs& args) {
     std::printf("(dry run: add --apply to do it)\n");
     return kExitOk;
   }
-  internal::RecordWriter::Options options;
-  options.env = env;
-  options.dir = args.dir;
-  options.service_id = (*manifest)->service_id;
-  auto writer = internal::RecordWriter::Open(options);
-  if (!writer.ok()) {
-    PrintError("retention", writer.status().ToString());
+  auto done = internal::ApplyRetentionToLog(env, args.dir, args.policy, now);
+  if (!done.ok()) {
+    PrintError("retention", done.status().ToString());
     return kExitUsage;
   }
-  std::vector<Event> records;
-  Status s = (*writer)->ApplyRetention(args.policy, now, &records);
-  // Record what was done even if a later step failed.
-  std::string batch;
-  for (const Event& e : records) {
-    Status f = (*writer)->FrameSystemEvent(env->NowMicros(), e, &batch);
-    if (s.ok()) s = f;
-  }
-  if (!batch.empty()) {
-    Status w = (*writer)->Write(batch);
-    if (w.ok()) w = (*writer)->Sync();
-    if (s.ok()) s = w;
-  }
-  const Status closed = (*writer)->Close();
-  if (s.ok()) s = closed;
-  if (!s.ok()) {
-    PrintError("retention", s.ToString());
-    return kExitUsage;
-  }
-  std::printf("done: %zu action(s) applied and recorded in the log\n", plan.size());
+  std::printf("done: %zu action(s) applied and recorded in the log\n", *done);
   return kExitOk;
 }
 
