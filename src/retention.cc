@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "auditlog/config.h"
+#include "log_dir.h"
 #include "log_reader.h"
 #include "manifest.h"
 #include "record_format.h"
@@ -48,16 +49,6 @@ std::string Escaped(std::string_view s) {
 Status BadEntry(std::string_view name, const std::string& why) {
   return Status::Corruption("manifest.json: segment entry \"" + Escaped(name) + "\": " + why +
                             "; retention refuses to act on this manifest (run auditlog verify)");
-}
-
-// The index of `name` when it is exactly what SegmentFileName makes (index >= 1, a real
-// calendar date): the round trip rules out every other spelling.
-std::optional<std::uint64_t> WriterSegmentIndex(std::string_view name) {
-  const auto index = ParseSegmentFileName(name);
-  if (!index || *index == 0) return std::nullopt;
-  const auto day = ParseRecordTimestamp(std::string(name.substr(11, 10)) + "T00:00:00.000000Z");
-  if (!day || SegmentFileName(*index, *day) != name) return std::nullopt;
-  return index;
 }
 
 std::uint64_t AgeDays(std::int64_t now_micros, std::int64_t ts_micros) {
@@ -143,15 +134,15 @@ Status HashAll(const ReadableFile& file, std::string* sha) {
 
 Status ValidateManifestSegmentNames(const Manifest& manifest) {
   for (const SegmentEntry& e : manifest.segments) {
-    const auto index = WriterSegmentIndex(e.name);
+    // Manifest::Parse checks the same; this keeps retention safe on any Manifest it is given.
+    const auto index = ParseSegmentFileName(e.name);
     if (!index) {
       return BadEntry(e.name, "not a segment file name (NNNNNNNNNN-YYYY-MM-DD.audit)");
     }
     if (*index != e.index) {
       return BadEntry(e.name, "index " + std::to_string(e.index) + " differs from its name");
     }
-    if (e.state == SegmentState::kArchived &&
-        e.archive_name != e.name + std::string(kArchiveSuffix)) {
+    if (e.state == SegmentState::kArchived && !IsValidArchiveName(e.archive_name, e.name)) {
       return BadEntry(e.name, "archive name \"" + Escaped(e.archive_name) + "\" is not \"" +
                                   e.name + std::string(kArchiveSuffix) + "\"");
     }

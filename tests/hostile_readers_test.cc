@@ -138,24 +138,27 @@ TEST_F(HostileReadersTest, EditedManifestTimestampsHideNoRecordAndAreAFinding) {
 
 TEST_F(HostileReadersTest, VerifyNamesEveryManifestFieldThatDoesNotDescribeItsSegment) {
   const std::string other_hash(64, 'a');
+  // Each edit keeps the manifest consistent in itself (Manifest::Parse refuses an entry whose
+  // record count does not fit its seq range, or whose seqs overlap the next entry's), so only
+  // the comparison with the file can catch it.
   const std::vector<std::pair<std::string, json>> edits = {
-      {"first_seq", 2},
-      {"last_seq", 2},
-      {"records", 2},
-      {"first_hash", other_hash},
-      {"last_hash", other_hash},
-      {"bytes", 7},
-      {"first_timestamp", "2026-11-27T00:00:00.500000Z"},
-      {"last_timestamp", "2026-11-27T00:00:01.500000Z"},
+      {"first_seq", {{"first_seq", 2}, {"records", 2}}},
+      {"last_seq", {{"last_seq", 2}, {"records", 2}}},
+      {"records", {{"records", 2}}},
+      {"first_hash", {{"first_hash", other_hash}}},
+      {"last_hash", {{"last_hash", other_hash}}},
+      {"bytes", {{"bytes", 7}}},
+      {"first_timestamp", {{"first_timestamp", "2026-11-27T00:00:00.500000Z"}}},
+      {"last_timestamp", {{"last_timestamp", "2026-11-27T00:00:01.500000Z"}}},
   };
-  for (const auto& [field, value] : edits) {
+  for (const auto& [field, patch] : edits) {
     SCOPED_TRACE(field);
     fs::remove_all(dir_.path());
     fs::create_directories(dir_.path());
     WriteThreeSegments();
     json m = LoadManifestJson();
     ASSERT_EQ(m["segments"][0]["state"], "closed");
-    m["segments"][0][field] = value;
+    for (const auto& [member, value] : patch.items()) m["segments"][0][member] = value;
     SaveManifestJson(m);
     const VerifyReport r = RunVerify();
     const std::string name = testing::SegmentFiles(dir_.path())[0].filename().string();
@@ -171,8 +174,14 @@ TEST_F(HostileReadersTest, ActiveEntryMayLagBehindButNotContradictItsFile) {
   json m = LoadManifestJson();
   ASSERT_EQ(m["segments"].back()["state"], "active");
   ASSERT_TRUE(RunVerify().intact()) << Describe(RunVerify());
-  m["segments"].back()["records"] = 5;
-  m["segments"].back()["first_timestamp"] = "2000-01-01T00:00:00.000000Z";
+  // More records than the file holds (consistent in itself, so the manifest parses).
+  json& active = m["segments"].back();
+  active["records"] = 5;
+  active["first_seq"] = 1;
+  active["last_seq"] = 5;
+  active["first_hash"] = std::string(64, 'a');
+  active["last_hash"] = std::string(64, 'b');
+  active["first_timestamp"] = "2000-01-01T00:00:00.000000Z";
   SaveManifestJson(m);
   const VerifyReport r = RunVerify();
   const std::string name = testing::SegmentFiles(dir_.path()).back().filename().string();
@@ -218,6 +227,8 @@ class ClockStepTest : public HostileReadersTest {
     config.service_id = "svc";
     config.mode = LocalMode{dir_.path()};
     config.env = &clock_;
+    // The clock jumps a year ahead: keep retention from archiving (not what is tested here).
+    config.retention.archive_after_days = 3650;
     return config;
   }
   // The records of the log, with the segment each is in.

@@ -165,7 +165,8 @@ TEST_F(HostileRetentionTest, ArchivedEntryWhoseArchiveIsAnotherFileIsRefused) {
   // segment itself.
   nlohmann::json j = Manifest();
   j["segments"][0]["state"] = "archived";
-  j["segments"][0]["archive"] = {{"name", "../victim"}, {"bytes", 8}, {"sha256", "00"}};
+  j["segments"][0]["archive"] = {
+      {"name", "../victim"}, {"bytes", 8}, {"sha256", std::string(64, '0')}};
   WriteManifest(j);
   const CliResult r = Cli({"retention", dir_.string(), "--apply", "--archive-after-days", "0"});
   EXPECT_NE(r.exit_code, 0) << r.out;
