@@ -283,9 +283,19 @@ void ManifestChecker::ObserveRecord(const std::string& segment, const RecordView
   if (r.event_type == "log_recovered" &&
       r.event_json.rfind("{\"event_type\":\"log_recovered\"", 0) == 0) {
     const auto event = nlohmann::json::parse(r.event_json, nullptr, /*allow_exceptions=*/false);
-    if (event.is_object() && event.value("quarantine_file", "") != "") {
-      recoveries_[event.value("quarantine_file", "")] =
-          Recovery{event.value("length", std::uint64_t{0}), event.value("sha256", ""), r.seq};
+    // Type-checked member by member: json::value() throws on a mistyped member, and this
+    // record may be hostile (a mistyped length or sha256 then simply fails the comparison).
+    auto member = [&](const char* name) -> const nlohmann::json* {
+      auto it = event.is_object() ? event.find(name) : event.end();
+      return it == event.end() ? nullptr : &*it;
+    };
+    const nlohmann::json* file = member("quarantine_file");
+    if (file != nullptr && file->is_string() && !file->get_ref<const std::string&>().empty()) {
+      const nlohmann::json* length = member("length");
+      const nlohmann::json* sha = member("sha256");
+      recoveries_[file->get<std::string>()] = Recovery{
+          length != nullptr && length->is_number_unsigned() ? length->get<std::uint64_t>() : 0,
+          sha != nullptr && sha->is_string() ? sha->get<std::string>() : std::string(), r.seq};
     }
   }
 }

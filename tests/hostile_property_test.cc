@@ -7,8 +7,7 @@
 // kills at a deadline, and whose peak RSS it checks.
 //
 // Reproduce one round: AUDITLOG_HOSTILE_SEED=<seed> ./hostile_property_test
-// More rounds: AUDITLOG_HOSTILE_ROUNDS=<n>. Mutation kinds that expose bugs not fixed on
-// this branch yet (see kFlaggedMutationsOn): AUDITLOG_HOSTILE_FLAGGED=1.
+// More rounds: AUDITLOG_HOSTILE_ROUNDS=<n>.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -33,10 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::LogSnapshot;
 
-// TEMPORARY: manifest timestamp edits (issue 8 case 3), deleting the oldest segment with a
-// "deleted" manifest entry (case 2) and a mistyped manifest (case 4) fail until those fixes
-// are merged; the integrator turns this on then.
-constexpr bool kFlaggedMutationsOn = false;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr int kDefaultRounds = 60;
@@ -213,10 +208,7 @@ TEST_F(HostilePropertyTest, BaseLogsAreIntactAndHaveEveryKindOfFile) {
 }
 
 TEST_F(HostilePropertyTest, NoMutationGoesUnnoticed) {
-  const bool flagged = kFlaggedMutationsOn || (Env("AUDITLOG_HOSTILE_FLAGGED") != nullptr &&
-                                               std::string(Env("AUDITLOG_HOSTILE_FLAGGED")) == "1");
-  const int kinds =
-      flagged ? static_cast<int>(testing::MutationKind::kCount) : testing::kFirstFlaggedMutation;
+  const int kinds = static_cast<int>(testing::MutationKind::kCount);
   std::uint64_t first = 0, count = kDefaultRounds;
   if (const char* s = Env("AUDITLOG_HOSTILE_ROUNDS")) count = std::strtoull(s, nullptr, 10);
   if (const char* s = Env("AUDITLOG_HOSTILE_SEED"))

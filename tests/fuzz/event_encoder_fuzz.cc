@@ -18,10 +18,9 @@ using auditlog::StringList;
 using auditlog::Value;
 using auditlog::fuzz::ByteReader;
 
-// TEMPORARY (issue 8 case 6): the writer still accepts deeper trees than the readers do;
-// raise this to well past the documented depth limit once Emit enforces it, so the target
-// also checks that over-deep events are rejected cleanly. Counts nested objects in fields.
-constexpr int kFuzzMaxNesting = 63;
+// Well past kMaxNestingDepth (64), so the target also checks that Emit cuts over-deep values
+// into something every reader accepts. Counts nested objects in fields.
+constexpr int kFuzzMaxNesting = 200;
 // Bounds the work per input (members and list items over the whole tree).
 constexpr int kMaxNodes = 400;
 

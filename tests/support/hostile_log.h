@@ -44,8 +44,7 @@ Result<LogSnapshot> TakeSnapshot(const std::filesystem::path& dir);
 std::vector<LogSnapshot::Rec> RecordsBetween(const std::vector<LogSnapshot::Rec>& all,
                                              std::int64_t since, std::int64_t until);
 
-// Mutation kinds. The "flagged" ones currently expose bugs other issue-8 work fixes; they
-// run only when enabled (see hostile_property_test.cc).
+// Mutation kinds: byte- and file-level ones on any file, then targeted manifest attacks.
 enum class MutationKind : int {
   kFlipByte,
   kTruncate,
@@ -55,13 +54,13 @@ enum class MutationKind : int {
   kDeleteFile,
   kRenameFile,
   kSwapFiles,
-  // Flagged:
+  // Targeted manifest attacks:
   kManifestTimestamps,    // shift a segment's first/last_timestamp (issue 8 case 3)
   kManifestDeleteOldest,  // remove the oldest segment, mark it deleted (case 2)
   kManifestMistype,       // turn a numeric manifest member into a string (case 4)
   kCount,
 };
-inline constexpr int kFirstFlaggedMutation = static_cast<int>(MutationKind::kManifestTimestamps);
+inline constexpr int kFirstManifestAttack = static_cast<int>(MutationKind::kManifestTimestamps);
 
 // Applies one random mutation of a kind in [0, kinds) to a random file of `dir`; returns
 // what it did ("flip byte 123 of manifest.json (^0x20)"), or "" when it changed nothing.

@@ -57,7 +57,7 @@ std::string OtherName(std::mt19937_64& rng, std::string name) {
   }
 }
 
-std::string Flagged(const fs::path& dir, std::mt19937_64& rng, MutationKind kind) {
+std::string ManifestAttack(const fs::path& dir, std::mt19937_64& rng, MutationKind kind) {
   const fs::path mpath = dir / "manifest.json";
   if (!fs::exists(mpath)) return "";
   auto m = nlohmann::ordered_json::parse(Slurp(mpath), nullptr, /*allow_exceptions=*/false);
@@ -96,7 +96,7 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
   std::sort(files.begin(), files.end());  // directory order is not reproducible
   if (files.empty()) return "";
   const auto kind = static_cast<MutationKind>(Pick(rng, static_cast<std::size_t>(kinds)));
-  if (static_cast<int>(kind) >= kFirstFlaggedMutation) return Flagged(dir, rng, kind);
+  if (static_cast<int>(kind) >= kFirstManifestAttack) return ManifestAttack(dir, rng, kind);
   const fs::path file = files[Pick(rng, files.size())];
   const std::string name = file.filename().string();
   std::string s = Slurp(file);
