@@ -3,11 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
 #include "auditlog/auditlog.h"
 #include "fake_clock.h"
+#include "test_util.h"
 #include "zstd_file.h"
 
 namespace auditlog::testing {
@@ -15,15 +14,6 @@ namespace auditlog::testing {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void Spit(const fs::path& p, const std::string& s) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc).write(s.data(), s.size());
-}
 
 std::uint64_t Uniform(std::mt19937_64& rng, std::uint64_t lo, std::uint64_t hi) {
   return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
@@ -102,7 +92,7 @@ Status BuildRandomLog(const fs::path& dir, std::uint64_t seed) {
   AUDITLOG_RETURN_IF_ERROR(Session(config, &clock, rng, Uniform(rng, 8, 30), &n));
   const fs::path newest = NewestSegment(dir);
   if (newest.empty()) return Status::IOError("no segment written");
-  Spit(newest, Slurp(newest) + "{\"v\":1,\"seq\":" + std::to_string(n + 1) + ",\"audit_id\":\"sv");
+  WriteFile(newest, ReadFile(newest) + "{\"v\":1,\"seq\":" + std::to_string(n + 1) + ",\"audit_id\":\"sv");
   return Session(config, &clock, rng, Uniform(rng, 1, 6), &n);
 }
 
@@ -119,7 +109,7 @@ Result<LogSnapshot> TakeSnapshot(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.ends_with(".audit")) {
-      snap.segments[name] = Slurp(e.path());
+      snap.segments[name] = ReadFile(e.path());
     } else if (name.ends_with(".audit.zst")) {
       const std::string plain = name.substr(0, name.size() - 4);
       if (fs::exists(dir / plain)) continue;

@@ -1,26 +1,16 @@
 // MutateDirectory (hostile_log.h): one random change to one file of a log directory, as an
 // attacker with write access would make it.
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "hostile_log.h"
+#include "test_util.h"
 
 namespace auditlog::testing {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void Spit(const fs::path& p, const std::string& s) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc).write(s.data(), s.size());
-}
 
 std::size_t Pick(std::mt19937_64& rng, std::size_t n) {
   return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
@@ -60,7 +50,7 @@ std::string OtherName(std::mt19937_64& rng, std::string name) {
 std::string ManifestAttack(const fs::path& dir, std::mt19937_64& rng, MutationKind kind) {
   const fs::path mpath = dir / "manifest.json";
   if (!fs::exists(mpath)) return "";
-  auto m = nlohmann::ordered_json::parse(Slurp(mpath), nullptr, /*allow_exceptions=*/false);
+  auto m = nlohmann::ordered_json::parse(ReadFile(mpath), nullptr, /*allow_exceptions=*/false);
   if (m.is_discarded() || !m.contains("segments") || m["segments"].empty()) return "";
   auto& segs = m["segments"];
   std::string what;
@@ -82,7 +72,7 @@ std::string ManifestAttack(const fs::path& dir, std::mt19937_64& rng, MutationKi
     m["version"] = "1";
     what = "manifest: version made a string";
   }
-  Spit(mpath, m.dump(2) + "\n");
+  WriteFile(mpath, m.dump(2) + "\n");
   return what;
 }
 
@@ -99,27 +89,27 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
   if (static_cast<int>(kind) >= kFirstManifestAttack) return ManifestAttack(dir, rng, kind);
   const fs::path file = files[Pick(rng, files.size())];
   const std::string name = file.filename().string();
-  std::string s = Slurp(file);
+  std::string s = ReadFile(file);
   switch (kind) {
     case MutationKind::kFlipByte: {
       if (s.empty()) return "";
       const std::size_t pos = Pick(rng, s.size());
       const auto mask = static_cast<char>(1 + Pick(rng, 255));
       s[pos] = static_cast<char>(s[pos] ^ mask);
-      Spit(file, s);
+      WriteFile(file, s);
       return "flip byte " + std::to_string(pos) + " of " + name;
     }
     case MutationKind::kTruncate: {
       if (s.empty()) return "";
       const std::size_t size = Pick(rng, s.size());
       s.resize(size);
-      Spit(file, s);
+      WriteFile(file, s);
       return "truncate " + name + " to " + std::to_string(size);
     }
     case MutationKind::kAppendBytes: {
       static const std::string kTails[] = {"\n", "x", "{}\n", "\n\n", " ", std::string(1, '\0')};
       const std::string& tail = kTails[Pick(rng, std::size(kTails))];
-      Spit(file, s + tail);
+      WriteFile(file, s + tail);
       return "append " + std::to_string(tail.size()) + " bytes to " + name;
     }
     case MutationKind::kAppendLineCopy:
@@ -134,7 +124,7 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
       } else {
         s.insert(starts[i], line);
       }
-      Spit(file, s);
+      WriteFile(file, s);
       return (kind == MutationKind::kAppendLineCopy ? "append a copy of line "
                                                     : "duplicate line ") +
              std::to_string(i + 1) + " of " + name;
@@ -151,10 +141,10 @@ std::string MutateDirectory(const fs::path& dir, std::mt19937_64& rng, int kinds
     default: {  // kSwapFiles: the contents of two files
       const fs::path other = files[Pick(rng, files.size())];
       if (other == file) return "";
-      const std::string t = Slurp(other);
+      const std::string t = ReadFile(other);
       if (t == s) return "";
-      Spit(file, t);
-      Spit(other, s);
+      WriteFile(file, t);
+      WriteFile(other, s);
       return "swap contents of " + name + " and " + other.filename().string();
     }
   }
