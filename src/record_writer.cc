@@ -434,8 +434,8 @@ Status RecordWriter::StartSegment() {
     const std::int64_t now = env->NowMicros();
     const std::string name = SegmentFileName(index, now);
     if (!IsValidSegmentName(name)) {  // a clock outside the years 0000-9999
-      return Status::FailedPrecondition("cannot name a segment created at " +
-                                        std::to_string(now) + " us since the epoch: \"" + name +
+      return Status::FailedPrecondition("cannot name a segment created at " + std::to_string(now) +
+                                        " us since the epoch: \"" + name +
                                         "\" is not a valid segment name");
     }
     const fs::path path = options_.dir / name;

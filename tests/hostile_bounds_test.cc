@@ -477,9 +477,9 @@ TEST_F(HostileBoundsTest, VerifyDuringArchivalIsNeverAFalseAlarm) {
       last = done.load();
       auto report = Verify(dir.path());
       ASSERT_OK(report.status());
-      EXPECT_TRUE(report->intact()) << "round " << round << " last " << last << ":\n"
-                                    << Describe(*report)
-                                    << testing::ReadFile(dir.path() / "manifest.json");
+      EXPECT_TRUE(report->intact())
+          << "round " << round << " last " << last << ":\n"
+          << Describe(*report) << testing::ReadFile(dir.path() / "manifest.json");
       ++verified;
     }
     archiver.join();

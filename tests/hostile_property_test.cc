@@ -32,7 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::LogSnapshot;
 
-
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr int kDefaultRounds = 60;
 #elif defined(__has_feature)

@@ -92,7 +92,8 @@ Status BuildRandomLog(const fs::path& dir, std::uint64_t seed) {
   AUDITLOG_RETURN_IF_ERROR(Session(config, &clock, rng, Uniform(rng, 8, 30), &n));
   const fs::path newest = NewestSegment(dir);
   if (newest.empty()) return Status::IOError("no segment written");
-  WriteFile(newest, ReadFile(newest) + "{\"v\":1,\"seq\":" + std::to_string(n + 1) + ",\"audit_id\":\"sv");
+  WriteFile(newest,
+            ReadFile(newest) + "{\"v\":1,\"seq\":" + std::to_string(n + 1) + ",\"audit_id\":\"sv");
   return Session(config, &clock, rng, Uniform(rng, 1, 6), &n);
 }
 
