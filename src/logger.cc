@@ -168,6 +168,9 @@ struct Logger::Impl {
   // Puts an encoded event into the next slot and takes its seq. REQUIRES: a free slot.
   std::uint64_t PushLocked(internal::EncodedEvent* e, bool system, std::int64_t ts,
                            std::int64_t mono);
+  // Rare events that must take their seq at an exact moment (a clock step, writes resuming):
+  // encoded under the lock and pushed into a reserve slot if one is free.
+  void PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono);
   bool RefusingLocked() const { return stop || !failed.ok(); }
   Status RefuseLocked();
   bool HasRoomLocked(std::size_t size, bool system) const;
@@ -421,12 +424,9 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
   std::optional<ClockStepped> step;
   const std::int64_t ts = StampLocked(now, mono, &step);
   if (step && count + 1 < slots.size()) {
-    // Rare: encoded under the lock. It takes the seq just before the event that saw the
-    // step. (With the reserve slots all taken the step still shows in the timestamps.)
-    internal::EncodedEvent encoded;
-    if (internal::EncodeEvent(*step, encode_options, &encoded).ok()) {
-      PushLocked(&encoded, /*system=*/true, ts, mono);
-    }
+    // It takes the seq just before the event that saw the step. (With the reserve slots all
+    // taken the step still shows in the timestamps.)
+    PushSystemEventLocked(*step, ts, mono);
   }
   const std::uint64_t seq = PushLocked(e, system, ts, mono);
   queued_hint.store(count, std::memory_order_relaxed);
@@ -436,6 +436,15 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
     *wake_writer = true;
   }
   return seq;
+}
+
+void Logger::Impl::PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono) {
+  if (count >= slots.size()) return;  // all reserve slots taken; the stats still tell
+  internal::EncodedEvent encoded;
+  if (!internal::EncodeEvent(event, encode_options, &encoded).ok()) return;
+  PushLocked(&encoded, /*system=*/true, ts, mono);
+  queued_hint.store(count, std::memory_order_relaxed);
+  work_epoch.fetch_add(1, std::memory_order_release);
 }
 
 std::uint64_t Logger::Impl::PushLocked(internal::EncodedEvent* e, bool system, std::int64_t ts,
@@ -753,23 +762,25 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
 }
 
 void Logger::Impl::StorageWorksAgain(std::int64_t now_mono) {
-  std::optional<LogWritesResumed> resumed;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stats.writes_failing = false;
-    write_error = Status::Ok();
-    if (suspended_since_mono >= 0) {
-      resumed =
-          LogWritesResumed{.reason = "disk_space_low",
-                           .suspended_ms = static_cast<std::uint64_t>(
-                               std::max<std::int64_t>(0, now_mono - suspended_since_mono) / 1000),
-                           .refused_emits = stats.rejected_disk_low - refused_at_suspension};
-      suspended_since_mono = -1;
-    }
+  std::lock_guard<std::mutex> lock(mu);
+  stats.writes_failing = false;
+  if (suspended_since_mono >= 0) {
+    // Writes were suspended for lack of space and work again: the log itself says so (a
+    // critical record, so Hybrid makes it durable at once). It is queued under the same lock
+    // that ends the refusals, so it takes a seq before any event accepted after the resume,
+    // and its count of refused emits is final.
+    const LogWritesResumed resumed{
+        .reason = "disk_space_low",
+        .suspended_ms = static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, now_mono - suspended_since_mono) / 1000),
+        .refused_emits = stats.rejected_disk_low - refused_at_suspension};
+    suspended_since_mono = -1;
+    std::optional<ClockStepped> step;
+    const std::int64_t ts = StampLocked(env->NowMicros(), now_mono, &step);
+    if (step) PushSystemEventLocked(*step, ts, now_mono);
+    PushSystemEventLocked(resumed, ts, now_mono);
   }
-  // Writes were suspended for lack of space and work again: the log itself says so (a
-  // critical record, so Hybrid makes it durable at once).
-  if (resumed) EnqueueSystemEvent(*resumed).status().IgnoreError();  // reserve slots: fits
+  write_error = Status::Ok();
 }
 
 bool Logger::Impl::RotateSegment() {
