@@ -36,16 +36,6 @@ Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& s
   return env->NewReadableFile(segment.path);
 }
 
-std::optional<std::uint64_t> ExtractSeq(std::string_view line) {
-  static constexpr std::string_view kPrefix = "{\"v\":1,\"seq\":";
-  if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  std::uint64_t seq = 0;
-  const char* begin = line.data() + kPrefix.size();
-  const auto r = std::from_chars(begin, line.data() + line.size(), seq);
-  if (r.ec != std::errc() || r.ptr == begin || *r.ptr != ',') return std::nullopt;
-  return seq;
-}
-
 std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line) {
   // The first `,"timestamp":"` is the member: the only string before it (audit_id) cannot
   // contain an unescaped quote.
@@ -189,38 +179,6 @@ Result<bool> LineReader::Next(std::string_view* line, std::uint64_t* offset) {
     }
     read_to_ += chunk_.size();
     buf_ += chunk_;
-  }
-}
-
-Result<bool> LogLineReader::Next(Line* line) {
-  for (;;) {
-    if (!reader_) {
-      if (next_segment_ >= segments_.size()) return false;
-      current_ = &segments_[next_segment_++];
-      line_no_ = 0;
-      auto reader = LineReader::Open(env_, *current_);
-      if (!reader.ok()) return reader.status();
-      reader_ = std::move(reader).value();
-    }
-    std::string_view text;
-    std::uint64_t offset = 0;
-    auto more = reader_->Next(&text, &offset);
-    if (!more.ok()) {
-      reader_.reset();
-      return more.status();
-    }
-    if (!*more) {
-      if (reader_->trailing_bytes() > 0) ++torn_segments_;
-      reader_.reset();
-      continue;
-    }
-    bytes_read_ += text.size() + 1;
-    line->text = text;
-    line->segment = current_;
-    line->line_no = ++line_no_;
-    line->offset = offset;
-    line->overlong = reader_->overlong();
-    return true;
   }
 }
 

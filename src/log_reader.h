@@ -38,9 +38,8 @@ Result<std::vector<SegmentFile>> ListLogSegments(Env* env, const std::filesystem
 // Opens a segment for reading (decompressing archived segments transparently).
 Result<std::unique_ptr<ReadableFile>> OpenSegment(Env* env, const SegmentFile& segment);
 
-// Cheap field extraction from a record line, without a full parse. They rely on the
+// Cheap timestamp extraction from a record line, without a full parse. It relies on the
 // fixed member order of version-1 lines; nullopt when the line does not have that shape.
-std::optional<std::uint64_t> ExtractSeq(std::string_view line);
 std::optional<std::int64_t> ExtractTimestampMicros(std::string_view line);
 
 // The first complete line of a segment (looked for in its first MiB); nullopt when the
@@ -113,42 +112,6 @@ class LineReader {
   std::uint64_t skip_start_ = 0;  // file offset of that line
   bool overlong_ = false;
   std::string chunk_;
-};
-
-// Walks every complete line of a log, segment after segment from `first_segment` on.
-// Segments are opened lazily, so a long log is read in bounded memory.
-class LogLineReader {
- public:
-  struct Line {
-    std::string_view text;  // valid until the next Next()
-    const SegmentFile* segment = nullptr;
-    std::uint64_t line_no = 0;  // 1-based within the segment
-    std::uint64_t offset = 0;
-    bool overlong = false;  // longer than kMaxRecordBytes: `text` is empty (LineReader)
-  };
-
-  // `segments` is usually ListLogSegments(); `env` must outlive the reader.
-  LogLineReader(Env* env, std::vector<SegmentFile> segments, std::size_t first_segment = 0)
-      : env_(env), segments_(std::move(segments)), next_segment_(first_segment) {}
-
-  // False at the end of the log. An error opening or reading a segment is returned once;
-  // calling Next() again continues with the following segment.
-  Result<bool> Next(Line* line);
-
-  const std::vector<SegmentFile>& segments() const { return segments_; }
-  // Segments that ended in bytes after their last '\n' (a torn or in-progress line).
-  std::uint64_t torn_segments() const { return torn_segments_; }
-  std::uint64_t bytes_read() const { return bytes_read_; }
-
- private:
-  Env* env_;
-  std::vector<SegmentFile> segments_;
-  std::size_t next_segment_;
-  std::unique_ptr<LineReader> reader_;
-  const SegmentFile* current_ = nullptr;
-  std::uint64_t line_no_ = 0;
-  std::uint64_t torn_segments_ = 0;
-  std::uint64_t bytes_read_ = 0;
 };
 
 }  // namespace auditlog::internal

@@ -200,14 +200,6 @@ bool MatchesResource(std::string_view event_json, std::string_view resource_id,
 
 }  // namespace
 
-bool EventMatchesActor(std::string_view event_json, std::string_view actor) {
-  return MatchesActor(event_json, actor, Needle(actor));
-}
-
-bool EventMatchesResource(std::string_view event_json, std::string_view resource_id) {
-  return MatchesResource(event_json, resource_id, Needle(resource_id));
-}
-
 // ---- the cursor -------------------------------------------------------------------------
 
 struct QueryCursor::Impl {

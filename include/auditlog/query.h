@@ -120,12 +120,6 @@ class QueryCursor {
   std::unique_ptr<Impl> impl_;
 };
 
-// True when `record`'s event matches the actor filter of Query (see Query::actor).
-// `event_json` is the raw "event" object.
-bool EventMatchesActor(std::string_view event_json, std::string_view actor);
-// True when the event matches Query::resource_id's rule.
-bool EventMatchesResource(std::string_view event_json, std::string_view resource_id);
-
 // Which end of a date-only argument ParseTime should use.
 enum class TimeBound : std::uint8_t {
   kStart,  // "2026-11-27" means 2026-11-27T00:00:00.000000Z
