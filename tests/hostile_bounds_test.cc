@@ -20,6 +20,7 @@
 #include "auditlog/limits.h"
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
+#include "child_process.h"
 #include "cli_runner.h"
 #include "log_builder.h"
 #include "log_reader.h"
@@ -37,17 +38,7 @@ using testing::LogBuilder;
 using testing::ScratchDir;
 using testing::TestTime;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = testing::kSanitizedBuild;
 
 // The bomb: 3 GB of one byte (1 GB under sanitizers, which are slower; the bound is the
 // same property). A reader that buffers the line needs at least that much memory.
@@ -79,94 +70,6 @@ std::string RleBomb(std::uint64_t n, char byte) {
     z.push_back(byte);
   }
   return z;
-}
-
-std::int64_t ProcStatusKb(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::string prefix = std::string(key) + ":";
-  while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) == 0) return std::stoll(line.substr(prefix.size()));
-  }
-  return -1;
-}
-
-struct ChildRun {
-  bool exited_ok = false;
-  std::int64_t rss_growth_kb = -1;
-  std::string text;  // what `fn` returned
-};
-
-// Runs `fn` in a forked child and reports its peak RSS growth (VmHWM at the end minus VmRSS
-// at the start) and its result. The child does nothing else, so the growth is `fn`'s.
-ChildRun RunInChild(const std::function<std::string()>& fn) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    const std::int64_t start = ProcStatusKb("VmRSS");
-    std::string text = fn();
-    const std::int64_t peak = ProcStatusKb("VmHWM");
-    const std::string out = std::to_string(peak - start) + "\n" + text;
-    std::size_t off = 0;
-    while (off < out.size()) {
-      const ssize_t w = ::write(fds[1], out.data() + off, out.size() - off);
-      if (w <= 0) break;
-      off += static_cast<std::size_t>(w);
-    }
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-    all.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ChildRun r;
-  r.exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  const std::size_t nl = all.find('\n');
-  if (nl == std::string::npos) return r;
-  r.rss_growth_kb = std::stoll(all.substr(0, nl));
-  r.text = all.substr(nl + 1);
-  return r;
-}
-
-struct CliRun {
-  int exit_code = -1;
-  std::int64_t max_rss_kb = -1;
-  std::string out, err;
-};
-
-// Runs the CLI (no shell) with stdout and stderr in files; reports its peak RSS.
-CliRun RunCliMeasured(const std::vector<std::string>& args, const fs::path& scratch) {
-  const fs::path out = scratch / "cli.out", err = scratch / "cli.err";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv;
-    std::string bin = CliPath();
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  struct rusage ru {};
-  ::wait4(pid, &status, 0, &ru);
-  CliRun r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.max_rss_kb = ru.ru_maxrss;
-  r.out = testing::ReadFile(out);
-  r.err = testing::ReadFile(err);
-  return r;
 }
 
 // A healthy one-segment log with `records` records.
@@ -221,7 +124,7 @@ TEST_F(HostileBoundsTest, BombIsSmallAndDecodesToItsClaimedSize) {
 TEST_F(HostileBoundsTest, VerifyOfADecompressionBombRunsInBoundedMemory) {
   PlaceBomb();
   const fs::path dir = dir_.path();
-  const ChildRun run = RunInChild([dir] {
+  const testing::ChildRun run = testing::RunInChild([dir] {
     auto report = Verify(dir);
     if (!report.ok()) return "error " + report.status().ToString();
     return std::string(HasFinding(*report, FindingKind::kMalformedRecord, "line longer than")
@@ -229,7 +132,7 @@ TEST_F(HostileBoundsTest, VerifyOfADecompressionBombRunsInBoundedMemory) {
                            : "missed:\n" + Describe(*report)) +
            (report->records == 3 ? "" : " records=" + std::to_string(report->records));
   });
-  ASSERT_TRUE(run.exited_ok);
+  ASSERT_TRUE(run.returned()) << run.Failure();
   EXPECT_EQ(run.text, "found");
   EXPECT_LT(run.rss_growth_kb, kMaxRssGrowthKb) << "peak RSS growth in KiB";
 }
@@ -237,7 +140,7 @@ TEST_F(HostileBoundsTest, VerifyOfADecompressionBombRunsInBoundedMemory) {
 TEST_F(HostileBoundsTest, QueryOfADecompressionBombRunsInBoundedMemory) {
   PlaceBomb();
   const fs::path dir = dir_.path();
-  const ChildRun run = RunInChild([dir] {
+  const testing::ChildRun run = testing::RunInChild([dir] {
     auto cursor = QueryCursor::Open(dir, Query{});
     if (!cursor.ok()) return "error " + cursor.status().ToString();
     Record r;
@@ -250,7 +153,7 @@ TEST_F(HostileBoundsTest, QueryOfADecompressionBombRunsInBoundedMemory) {
     }
     return std::to_string(n) + " " + std::to_string((*cursor)->malformed_lines());
   });
-  ASSERT_TRUE(run.exited_ok);
+  ASSERT_TRUE(run.returned()) << run.Failure();
   EXPECT_EQ(run.text, "3 1");  // the three records, the bomb as one malformed line
   EXPECT_LT(run.rss_growth_kb, kMaxRssGrowthKb) << "peak RSS growth in KiB";
 }
@@ -258,12 +161,13 @@ TEST_F(HostileBoundsTest, QueryOfADecompressionBombRunsInBoundedMemory) {
 TEST_F(HostileBoundsTest, CliTailAndStatsOfADecompressionBombRunInBoundedMemory) {
   if (CliPath().empty()) GTEST_SKIP() << "CLI not built";
   PlaceBomb();
-  ScratchDir out;
-  const CliRun tail = RunCliMeasured({"tail", "-n", "2", dir_.path().string()}, out.path());
+  const testing::CliResult tail =
+      testing::RunCli(CliPath(), {"tail", "-n", "2", dir_.path().string()});
   EXPECT_EQ(tail.exit_code, 0) << tail.err;
   EXPECT_NE(tail.err.find("malformed"), std::string::npos) << tail.err;
   EXPECT_LT(tail.max_rss_kb, kMaxRssGrowthKb);
-  const CliRun stats = RunCliMeasured({"stats", "--json", dir_.path().string()}, out.path());
+  const testing::CliResult stats =
+      testing::RunCli(CliPath(), {"stats", "--json", dir_.path().string()});
   ASSERT_EQ(stats.exit_code, 0) << stats.err;
   const auto j = nlohmann::json::parse(stats.out);
   EXPECT_EQ(j["records"], 3);
@@ -351,7 +255,7 @@ TEST_F(HostileBoundsTest, AFileOfNewlinesIsOneCoalescedFindingInBoundedMemory) {
   constexpr std::size_t kLines = kSanitized ? (1 << 20) : (5 << 20);
   testing::WriteFile(dir_.path() / "0000000099-2026-11-27.audit", std::string(kLines, '\n'));
   const fs::path dir = dir_.path();
-  const ChildRun run = RunInChild([dir] {
+  const testing::ChildRun run = testing::RunInChild([dir] {
     auto report = Verify(dir);
     if (!report.ok()) return "error " + report.status().ToString();
     std::string s =
@@ -364,14 +268,14 @@ TEST_F(HostileBoundsTest, AFileOfNewlinesIsOneCoalescedFindingInBoundedMemory) {
     }
     return s;
   });
-  ASSERT_TRUE(run.exited_ok);
+  ASSERT_TRUE(run.returned()) << run.Failure();
   // One malformed run over every line, plus the segment the manifest does not list.
   EXPECT_EQ(run.text, "2 0 1-" + std::to_string(kLines) + " lines ");
   EXPECT_LT(run.rss_growth_kb, kMaxRssGrowthKb) << "peak RSS growth in KiB";
 
   if (CliPath().empty()) return;
-  ScratchDir out;
-  const CliRun cli = RunCliMeasured({"verify", "--json", dir_.path().string()}, out.path());
+  const testing::CliResult cli =
+      testing::RunCli(CliPath(), {"verify", "--json", dir_.path().string()});
   EXPECT_EQ(cli.exit_code, 1) << cli.err;
   const auto j = nlohmann::json::parse(cli.out);
   EXPECT_EQ(j["findings"].size(), 2u);

@@ -6,7 +6,6 @@
 // is a test failure naming the call, never a CI timeout.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "auditlog/auditlog.h"
+#include "child_process.h"
 #include "cli_runner.h"
 #include "engine_util.h"
 #include "fault_env.h"
@@ -46,56 +46,15 @@ using testing::TestTime;
 
 const std::string kCli = AUDITLOG_CLI_PATH;
 
-// Generous: a correct call takes milliseconds. AUDITLOG_HANG_LIMIT_S overrides it (to see
-// the old code hang quickly).
-std::chrono::seconds HangLimit() {
-  const char* s = std::getenv("AUDITLOG_HANG_LIMIT_S");
-  return std::chrono::seconds(s != nullptr ? std::atoi(s) : 60);
-}
+using testing::HangLimit;
 
-// Runs `fn` in a forked child and returns the string it returned. "HUNG" when it did not
-// finish within HangLimit() (the child is killed), "CRASHED ..." when it died.
+// Runs `fn` under the watchdog of testing::RunInChild: what `fn` returned, "HUNG", or
+// "CRASHED <what happened>".
 std::string InChild(const std::function<std::string()>& fn) {
-  int fds[2];
-  if (::pipe(fds) != 0) return "pipe failed";
-  const pid_t pid = ::fork();
-  if (pid < 0) return "fork failed";
-  if (pid == 0) {
-    ::close(fds[0]);
-    const std::string r = fn();
-    for (std::size_t done = 0; done < r.size();) {
-      const ssize_t n = ::write(fds[1], r.data() + done, r.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + HangLimit();
-  bool hung = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) {
-      hung = true;
-      break;
-    }
-    char buf[4096];
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  if (hung) ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (hung) return "HUNG";
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "CRASHED " + out;
-  return out;
+  const testing::ChildRun run = testing::RunInChild(fn, HangLimit());
+  if (run.end == testing::ChildRun::End::kHung) return "HUNG";
+  if (!run.returned()) return "CRASHED " + run.Failure();
+  return run.text;
 }
 
 std::string DescribeFindings(const VerifyReport& r) {

@@ -9,9 +9,6 @@
 // Reproduce one round: AUDITLOG_HOSTILE_SEED=<seed> ./hostile_property_test
 // More rounds: AUDITLOG_HOSTILE_ROUNDS=<n>.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +20,7 @@
 #include <thread>
 
 #include "auditlog/auditlog.h"
+#include "child_process.h"
 #include "hostile_log.h"
 #include "test_util.h"
 
@@ -32,17 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::LogSnapshot;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int kDefaultRounds = 60;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr int kDefaultRounds = 60;
-#else
-constexpr int kDefaultRounds = 300;
-#endif
-#else
-constexpr int kDefaultRounds = 300;
-#endif
+constexpr int kDefaultRounds = testing::kSanitizedBuild ? 60 : 300;
 
 constexpr int kBaseLogs = 6;
 // A hang is a round still running after this long (a round takes milliseconds).
@@ -52,53 +40,15 @@ constexpr long kMaxRssKiB = 1L << 20;  // 1 GiB
 
 const char* Env(const char* name) { return std::getenv(name); }
 
-// Runs `body` in a forked child. Returns "" when it returned "" in time within the memory
-// bound; otherwise what went wrong (its message, the signal, the hang, the RSS).
-std::string RunInChild(const std::function<std::string()>& body, long* max_rss_kib) {
-  int fds[2];
-  if (::pipe(fds) != 0) return "pipe failed";
-  const pid_t pid = ::fork();
-  if (pid < 0) return "fork failed";
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string msg;
-    try {
-      msg = body();
-    } catch (const std::exception& e) {
-      msg = std::string("exception escaped: ") + e.what();
-    }
-    msg.resize(std::min<std::size_t>(msg.size(), 4000));  // fits the pipe: never blocks
-    if (!msg.empty() && ::write(fds[1], msg.data(), msg.size()) < 0) msg = "write failed";
-    ::_exit(msg.empty() ? 0 : 1);
-  }
-  ::close(fds[1]);
-  const auto deadline = std::chrono::steady_clock::now() + kRoundDeadline;
-  int status = 0;
-  struct rusage ru {};
-  bool hung = false;
-  for (;;) {
-    const pid_t r = ::wait4(pid, &status, WNOHANG, &ru);
-    if (r == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::wait4(pid, &status, 0, &ru);
-      hung = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  std::string msg;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) msg.append(buf, n);
-  ::close(fds[0]);
-  if (hung) return "hang: still running after " + std::to_string(kRoundDeadline.count()) + " s";
-  if (WIFSIGNALED(status)) return "crash: signal " + std::to_string(WTERMSIG(status)) + " " + msg;
-  *max_rss_kib = std::max(*max_rss_kib, ru.ru_maxrss);
-  if (ru.ru_maxrss > kMaxRssKiB) return "peak RSS " + std::to_string(ru.ru_maxrss) + " KiB";
-  if (WEXITSTATUS(status) != 0 && msg.empty()) {
-    return "child exit " + std::to_string(WEXITSTATUS(status));
-  }
-  return msg;
+// Runs `body` in a forked child (testing::RunInChild). Returns "" when it returned "" in time
+// within the memory bound; otherwise what went wrong (its message, the crash, the hang, the
+// RSS). `*max_rss_kib` keeps the highest peak seen.
+std::string RunRoundInChild(const std::function<std::string()>& body, long* max_rss_kib) {
+  const testing::ChildRun run = testing::RunInChild(body, kRoundDeadline);
+  *max_rss_kib = std::max(*max_rss_kib, run.max_rss_kb);
+  if (!run.returned()) return run.Failure();
+  if (run.max_rss_kb > kMaxRssKiB) return "peak RSS " + std::to_string(run.max_rss_kb) + " KiB";
+  return run.text;
 }
 
 std::string FirstDifference(const std::vector<LogSnapshot::Rec>& got,
@@ -223,7 +173,7 @@ TEST_F(HostilePropertyTest, NoMutationGoesUnnoticed) {
     if (!what.empty()) {
       ++applied;
       const std::string failure =
-          RunInChild([&] { return CheckRound(work, snapshots_[k]); }, &max_rss_kib);
+          RunRoundInChild([&] { return CheckRound(work, snapshots_[k]); }, &max_rss_kib);
       EXPECT_EQ(failure, "") << "seed " << seed << " (rerun: AUDITLOG_HOSTILE_SEED=" << seed
                              << "): " << what;
     }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,20 +51,24 @@ int Spawn(const std::string& binary, const std::vector<std::string>& args,
   return pid;
 }
 
-int WaitFor(int pid, std::chrono::milliseconds timeout) {
+// The child's exit code (-1: killed, or still running after `timeout` and killed now) and,
+// in `*max_rss_kb`, its peak RSS.
+int WaitFor(int pid, std::chrono::milliseconds timeout, long* max_rss_kb) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
+  struct rusage ru {};
   for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    const pid_t r = ::wait4(pid, &status, WNOHANG, &ru);
     if (r == pid) break;
     if (r < 0) return -1;
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      ::wait4(pid, &status, 0, &ru);
       return -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  *max_rss_kb = ru.ru_maxrss;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -100,7 +105,7 @@ std::string BackgroundCli::OutputSoFar() const { return Slurp(out_path_); }
 CliResult BackgroundCli::Wait(std::chrono::milliseconds timeout) {
   CliResult r;
   if (pid_ <= 0) return r;
-  r.exit_code = WaitFor(pid_, timeout);
+  r.exit_code = WaitFor(pid_, timeout, &r.max_rss_kb);
   waited_ = true;
   r.out = Slurp(out_path_);
   r.err = Slurp(err_path_);

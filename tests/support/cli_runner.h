@@ -9,7 +9,8 @@
 namespace auditlog::testing {
 
 struct CliResult {
-  int exit_code = -1;  // -1: did not exit normally (killed by a signal)
+  int exit_code = -1;    // -1: did not exit normally (killed by a signal)
+  long max_rss_kb = -1;  // the child's peak RSS
   std::string out;
   std::string err;
 };

@@ -15,6 +15,21 @@
 
 namespace auditlog::testing {
 
+// True in ASan and TSan builds (GCC and Clang), where code runs several times slower: tests
+// that repeat a scenario many times do fewer rounds there, and memory bounds allow for ASan's
+// quarantine.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 MATCHER(IsOk, "is OK") {
   if (arg.ok()) return true;
   *result_listener << arg.ToString();
