@@ -27,7 +27,6 @@ using testing::ReadRecords;
 using testing::ScratchDir;
 using testing::SegmentFiles;
 
-constexpr std::int64_t kDay = 86400LL * 1000000;
 // 2026-11-27T23:59:58Z
 constexpr std::int64_t kJustBeforeMidnight = 1795823998LL * 1000000;
 
