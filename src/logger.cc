@@ -10,19 +10,19 @@
 // successful fsync does it raise the durable watermark and wake the waiters, so the
 // watermark is never ahead of the disk, and concurrent waiters share one fsync (group commit).
 //
-// Locking: `mu` guards every member marked "guarded by mu". The slots in [head, head+count)
-// are queued; producers write only slots outside that range, and the writer reads the range
-// it took under `mu` without holding it, then gives the slots back under `mu`. The
-// RecordWriter, the batch buffer and the un-synced bookkeeping belong to the writer thread.
+// Locking: `mu` guards every member marked AUDITLOG_GUARDED_BY(mu), and the functions that
+// need it say so (AUDITLOG_REQUIRES); Clang checks both (-Wthread-safety, thread_annotations.h).
+// The slots in [head, head+count) are queued; producers write only slots outside that range,
+// and the writer reads the range it took under `mu` without holding it, then gives the slots
+// back under `mu`. The RecordWriter, the batch buffer and the un-synced bookkeeping belong to
+// the writer thread ("writer thread only": not expressible as a capability, not checked).
 // No I/O ever happens while `mu` is held.
 #include "auditlog/logger.h"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -31,12 +31,17 @@
 #include "flush_policy.h"
 #include "logger_test_peer.h"
 #include "metrics.h"
+#include "mutex.h"
 #include "record_writer.h"
+#include "thread_annotations.h"
 
 namespace auditlog {
 namespace {
 
+using internal::CondVar;
 using internal::FlushPolicy;
+using internal::Mutex;
+using internal::MutexLock;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 // A queued event. Slots are reused, and Emit swaps its encoding buffer with the slot's body,
@@ -148,73 +153,79 @@ struct Logger::Impl {
     if (thread.joinable()) thread.join();  // only when Shutdown() could not run
   }
 
-  Status Start();
+  Status Start() AUDITLOG_EXCLUDES(mu);
 
   // ---- producer side ----
   Status Encode(const Event& event, internal::EncodedEvent* out);
-  // Locks `lock` (which must be unlocked on entry) and queues `*e`, whose body it swaps with
-  // the slot's (so `e->body` comes back holding some earlier body's buffer, to be reused);
-  // `lock` stays held on return. Sets `*wake_writer` when the caller must notify writer_cv
-  // (after unlocking).
-  Result<std::uint64_t> Enqueue(internal::EncodedEvent* e, bool system,
-                                std::unique_lock<std::mutex>& lock, bool* wake_writer);
+  // Locks `mu` and queues `*e`, whose body it swaps with the slot's (so `e->body` comes back
+  // holding some earlier body's buffer, to be reused); `mu` stays held on return, also on
+  // failure. Sets `*wake_writer` when the caller must notify writer_cv (after unlocking).
+  Result<std::uint64_t> Enqueue(internal::EncodedEvent* e, bool system, bool* wake_writer)
+      AUDITLOG_ACQUIRE(mu);
   // Queues one of the library's own system events (log_writes_resumed, segment_archived, ...)
   // from any thread that does not hold `mu`, the writer included: it takes the next seq like
   // any event, so seq order stays file order, and it may use the reserve slots.
-  Result<std::uint64_t> EnqueueSystemEvent(const Event& event);
+  Result<std::uint64_t> EnqueueSystemEvent(const Event& event) AUDITLOG_EXCLUDES(mu);
   // The timestamp for an event emitted when the clocks read `now` (wall) and `mono`; sets
   // `*step` when the wall clock stepped since the last stamp.
-  std::int64_t StampLocked(std::int64_t now, std::int64_t mono, std::optional<ClockStepped>* step);
+  std::int64_t StampLocked(std::int64_t now, std::int64_t mono, std::optional<ClockStepped>* step)
+      AUDITLOG_REQUIRES(mu);
   // Puts an encoded event into the next slot and takes its seq. REQUIRES: a free slot.
   std::uint64_t PushLocked(internal::EncodedEvent* e, bool system, std::int64_t ts,
-                           std::int64_t mono);
+                           std::int64_t mono) AUDITLOG_REQUIRES(mu);
   // Rare events that must take their seq at an exact moment (a clock step, writes resuming):
   // encoded under the lock and pushed into a reserve slot if one is free.
-  void PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono);
-  bool RefusingLocked() const { return stop || !failed.ok(); }
-  Status RefuseLocked();
-  bool HasRoomLocked(std::size_t size, bool system) const;
-  // Waits until every seq <= `seq` is durable; `deadline` null: no time limit.
-  Status AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std::uint64_t seq,
-                            const SteadyTime* deadline);
+  void PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono)
+      AUDITLOG_REQUIRES(mu);
+  bool RefusingLocked() const AUDITLOG_REQUIRES(mu) { return stop || !failed.ok(); }
+  Status RefuseLocked() AUDITLOG_REQUIRES(mu);
+  bool HasRoomLocked(std::size_t size, bool system) const AUDITLOG_REQUIRES(mu);
+  // Waits until every seq <= `seq` is durable (releasing `mu` while it waits); `deadline`
+  // null: no time limit.
+  Status AwaitDurableLocked(std::uint64_t seq, const SteadyTime* deadline) AUDITLOG_REQUIRES(mu);
   // Asks the writer to fsync through `seq` soon; true when it must be notified.
-  bool RequestSyncLocked(std::uint64_t seq);
-  Stats SnapshotLocked() const;
+  bool RequestSyncLocked(std::uint64_t seq) AUDITLOG_REQUIRES(mu);
+  Stats SnapshotLocked() const AUDITLOG_REQUIRES(mu);
 
   // ---- writer thread ----
-  void Run();
-  void WaitForWorkLocked(std::unique_lock<std::mutex>& lock);
-  void SleepLocked(std::unique_lock<std::mutex>& lock, std::int64_t micros);  // <0: untimed
-  bool WriteEvents(std::size_t start, std::size_t n);
+  // The writer thread's functions below that do not REQUIRE `mu` take it themselves, for
+  // short moments, and never do I/O under it (EXCLUDES).
+  void Run() AUDITLOG_EXCLUDES(mu);
+  // Both release `mu` while they wait (or poll) and hold it again on return.
+  void WaitForWorkLocked() AUDITLOG_REQUIRES(mu);
+  void SleepLocked(std::int64_t micros) AUDITLOG_REQUIRES(mu);  // <0: untimed
+  bool WriteEvents(std::size_t start, std::size_t n) AUDITLOG_EXCLUDES(mu);
   // Storage upkeep between batches: rotation on the writer's own clock, the active-segment
   // check, retention. False when the logger entered its failed state.
-  bool Maintain();
-  bool RotateSegment();
-  bool CheckActiveSegment();
-  void ApplyRetention();
+  bool Maintain() AUDITLOG_EXCLUDES(mu);
+  bool RotateSegment() AUDITLOG_EXCLUDES(mu);
+  bool CheckActiveSegment() AUDITLOG_EXCLUDES(mu);
+  void ApplyRetention() AUDITLOG_EXCLUDES(mu);
   // Polls (without `mu`) until work_epoch moves away from `epoch` or `micros` of real time
   // passed; true when it moved.
-  bool SpinForWork(std::uint64_t epoch, std::int64_t micros) const;
-  // Group commit: waits briefly for the EmitDurable callers released by the last fsync.
-  void GatherLocked(std::unique_lock<std::mutex>& lock);
+  bool SpinForWork(std::uint64_t epoch, std::int64_t micros) const AUDITLOG_EXCLUDES(mu);
+  // Group commit: waits briefly for the EmitDurable callers released by the last fsync
+  // (polling without `mu`; held again on return).
+  void GatherLocked() AUDITLOG_REQUIRES(mu);
   // Frames slots from `start` (at most `n`, at least one, about kMaxWriteBytes), gives them
   // back, writes them and accounts for them; `*done` receives how many. False when the
   // logger entered its failed state.
-  bool WriteChunk(std::size_t start, std::size_t n, std::size_t* done);
-  Status WriteBatch(std::size_t events);
+  bool WriteChunk(std::size_t start, std::size_t n, std::size_t* done) AUDITLOG_EXCLUDES(mu);
+  Status WriteBatch(std::size_t events) AUDITLOG_EXCLUDES(mu);
   // Runs `attempt` (a step of the RecordWriter) until it succeeds, backing off while it
   // fails and the RecordWriter stays usable: a full disk suspends the writer (Emit refuses
   // user events with kDiskSpaceLow meanwhile) at a segment write and at every step of a
   // rotation alike. Gives up only when the RecordWriter is unusable, or after a few attempts
   // once Shutdown() was called (`what` then says what was lost).
-  Status RetryStorage(const std::function<Status()>& attempt, const std::string& what);
+  Status RetryStorage(const std::function<Status()>& attempt, const std::string& what)
+      AUDITLOG_EXCLUDES(mu);
   // Storage works again after RetryStorage failures: clears the write error and, when a full
   // disk had suspended writes, records log_writes_resumed.
-  void StorageWorksAgain(std::int64_t now_mono);
-  void SyncWritten();
-  void MarkAllWrittenDurable(std::int64_t fsync_micros);
-  void EnterFailed(const Status& s);
-  void Finish();
+  void StorageWorksAgain(std::int64_t now_mono) AUDITLOG_EXCLUDES(mu);
+  void SyncWritten() AUDITLOG_EXCLUDES(mu);
+  void MarkAllWrittenDurable(std::int64_t fsync_micros) AUDITLOG_EXCLUDES(mu);
+  void EnterFailed(const Status& s) AUDITLOG_EXCLUDES(mu);
+  void Finish() AUDITLOG_EXCLUDES(mu);
 
   // ---- immutable after Open ----
   const Config config;
@@ -240,6 +251,7 @@ struct Logger::Impl {
   std::uint64_t refused_at_suspension = 0;  // stats.rejected_disk_low when it began
   std::size_t expected_returns = 0;         // EmitDurable callers the last fsync released
   std::int64_t last_fsync_micros = 0;       // how long the last fsync took
+  std::int64_t next_maintenance_mono = 0;   // when the writer looks after its storage next
 
   // ---- any thread, lock-free hint ----
   // Bumped (under `mu`) whenever the writer has something new to look at: an event queued,
@@ -248,44 +260,49 @@ struct Logger::Impl {
   std::atomic<std::uint64_t> work_epoch{0};
   std::atomic<std::size_t> queued_hint{0};  // `count`, as of the last change
 
-  // ---- guarded by mu ----
-  mutable std::mutex mu;
-  std::condition_variable writer_cv;   // the writer waits for work (and back-off)
-  std::condition_variable space_cv;    // producers blocked on a full queue
-  std::condition_variable durable_cv;  // EmitDurable / WaitDurable / Flush
-  std::condition_variable idle_cv;     // LoggerTestPeer::WaitWriterIdle
+  // ---- guarded by mu (AUDITLOG_GUARDED_BY, checked by Clang) ----
+  mutable Mutex mu;
+  // Waiting on one releases `mu`; notifying needs no lock.
+  CondVar writer_cv;   // the writer waits for work (and back-off)
+  CondVar space_cv;    // producers blocked on a full queue
+  CondVar durable_cv;  // EmitDurable / WaitDurable / Flush
+  CondVar idle_cv;     // LoggerTestPeer::WaitWriterIdle
+  // Not GUARDED_BY: sized in Start() and never resized; a slot belongs to the writer while
+  // it is queued and to producers under `mu` otherwise (see "Locking" at the top).
   std::vector<Slot> slots;
-  std::size_t head = 0;          // first queued slot
-  std::size_t count = 0;         // queued events (user and system)
-  std::size_t user_count = 0;    // queued user events
-  std::size_t queued_bytes = 0;  // sum of queued bodies
-  std::uint64_t next_seq = 1;
+  std::size_t head AUDITLOG_GUARDED_BY(mu) = 0;          // first queued slot
+  std::size_t count AUDITLOG_GUARDED_BY(mu) = 0;         // queued events (user and system)
+  std::size_t user_count AUDITLOG_GUARDED_BY(mu) = 0;    // queued user events
+  std::size_t queued_bytes AUDITLOG_GUARDED_BY(mu) = 0;  // sum of queued bodies
+  std::uint64_t next_seq AUDITLOG_GUARDED_BY(mu) = 1;
   // The last stamp given, and the clocks' readings it was based on (StampLocked).
-  bool stamped = false;
-  std::int64_t last_ts = std::numeric_limits<std::int64_t>::min();
-  std::int64_t last_wall = 0, last_mono = 0;
-  std::uint64_t durable_seq = 0;   // published copy of synced_seq
-  std::uint64_t sync_request = 0;  // someone waits for an fsync through this seq
-  bool writer_waiting = false;     // the writer sleeps in writer_cv and needs a notify
-  std::uint64_t writer_sleeps = 0;
-  int space_waiters = 0;
-  int durable_waiters = 0;
-  int durable_emitters = 0;  // the durable_waiters that are EmitDurable callers
-  int idle_watchers = 0;
-  std::int64_t next_maintenance_mono = 0;  // when the writer looks after its storage next
-  bool stop = false;                       // Shutdown() was called: refuse Emit, drain, close
-  bool writer_exited = false;
-  Status failed;        // sticky: the first unrecoverable error
-  Status write_error;   // the last write attempt failed; the writer is retrying
-  Status final_status;  // what the writer's exit left (Shutdown returns it)
-  std::int64_t last_fsync_mono = -1;
-  Stats stats;  // counters; the gauges are filled in by SnapshotLocked
+  bool stamped AUDITLOG_GUARDED_BY(mu) = false;
+  std::int64_t last_ts AUDITLOG_GUARDED_BY(mu) = std::numeric_limits<std::int64_t>::min();
+  std::int64_t last_wall AUDITLOG_GUARDED_BY(mu) = 0;
+  std::int64_t last_mono AUDITLOG_GUARDED_BY(mu) = 0;
+  std::uint64_t durable_seq AUDITLOG_GUARDED_BY(mu) = 0;  // published copy of synced_seq
+  // Someone waits for an fsync through this seq.
+  std::uint64_t sync_request AUDITLOG_GUARDED_BY(mu) = 0;
+  // The writer sleeps in writer_cv and needs a notify.
+  bool writer_waiting AUDITLOG_GUARDED_BY(mu) = false;
+  std::uint64_t writer_sleeps AUDITLOG_GUARDED_BY(mu) = 0;
+  int space_waiters AUDITLOG_GUARDED_BY(mu) = 0;
+  int durable_waiters AUDITLOG_GUARDED_BY(mu) = 0;
+  int durable_emitters AUDITLOG_GUARDED_BY(mu) = 0;  // the durable_waiters from EmitDurable
+  int idle_watchers AUDITLOG_GUARDED_BY(mu) = 0;
+  bool stop AUDITLOG_GUARDED_BY(mu) = false;  // Shutdown() was called: refuse Emit, drain, close
+  bool writer_exited AUDITLOG_GUARDED_BY(mu) = false;
+  Status failed AUDITLOG_GUARDED_BY(mu);        // sticky: the first unrecoverable error
+  Status write_error AUDITLOG_GUARDED_BY(mu);   // the last write failed; the writer retries
+  Status final_status AUDITLOG_GUARDED_BY(mu);  // what the writer's exit left (Shutdown returns it)
+  std::int64_t last_fsync_mono AUDITLOG_GUARDED_BY(mu) = -1;
+  Stats stats AUDITLOG_GUARDED_BY(mu);  // counters; the gauges are filled in by SnapshotLocked
 
   // ---- Shutdown ----
   std::thread thread;
-  std::mutex shutdown_mu;
-  bool shut_down = false;  // guarded by shutdown_mu
-  Status shutdown_status;  // guarded by shutdown_mu
+  Mutex shutdown_mu;
+  bool shut_down AUDITLOG_GUARDED_BY(shutdown_mu) = false;
+  Status shutdown_status AUDITLOG_GUARDED_BY(shutdown_mu);
 };
 
 namespace {
@@ -311,18 +328,23 @@ Status Logger::Impl::Start() {
   const std::size_t prewarm =
       std::min(slots.size(), config.queue_capacity_bytes / kPrewarmBodyBytes);
   for (std::size_t i = 0; i < prewarm; ++i) slots[i].event.body.reserve(kPrewarmBodyBytes);
-  // Records of earlier processes are already in the files; Open has checked the chain.
-  next_seq = writer->next_seq();
-  written_seq = synced_seq = durable_seq = next_seq - 1;
-  // A new process clamps only to the records of its own segment (a log_recovered record
-  // framed at Open), never to an earlier process's: a future-dated record must not stamp
-  // everything after it.
-  if (auto seg_last = writer->segment_last_ts_micros()) {
-    stamped = true;
-    last_ts = last_wall = *seg_last;
-    last_mono = env->MonotonicMicros();
+  {
+    // No other thread has this Impl yet: the lock costs nothing and keeps the contract
+    // checkable.
+    MutexLock lock(&mu);
+    // Records of earlier processes are already in the files; Open has checked the chain.
+    next_seq = writer->next_seq();
+    written_seq = synced_seq = durable_seq = next_seq - 1;
+    // A new process clamps only to the records of its own segment (a log_recovered record
+    // framed at Open), never to an earlier process's: a future-dated record must not stamp
+    // everything after it.
+    if (auto seg_last = writer->segment_last_ts_micros()) {
+      stamped = true;
+      last_ts = last_wall = *seg_last;
+      last_mono = env->MonotonicMicros();
+    }
+    stats.segments_created = 1;
   }
-  stats.segments_created = 1;
   next_maintenance_mono = env->MonotonicMicros() + kMaintenanceMicros;
   // The log's last record is later than the clock now: the clock stepped back (now, or
   // forward in an earlier process). Put it on the record before anything else.
@@ -359,10 +381,9 @@ Result<std::uint64_t> Logger::Impl::EnqueueSystemEvent(const Event& event) {
   internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(internal::EncodeEvent(event, encode_options, &encoded));
   bool wake = false;
-  std::unique_lock<std::mutex> lock(mu, std::defer_lock);
-  Result<std::uint64_t> seq = Enqueue(&encoded, /*system=*/true, lock, &wake);
-  lock.unlock();
-  if (wake) writer_cv.notify_one();
+  Result<std::uint64_t> seq = Enqueue(&encoded, /*system=*/true, &wake);
+  mu.Unlock();
+  if (wake) writer_cv.NotifyOne();
   return seq;
 }
 
@@ -385,11 +406,11 @@ Status Logger::Impl::RefuseLocked() {
 }
 
 Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool system,
-                                            std::unique_lock<std::mutex>& lock, bool* wake_writer) {
+                                            bool* wake_writer) {
   // Clocks are read before taking the lock to keep the critical section short.
   std::int64_t now = env->NowMicros();
   std::int64_t mono = env->MonotonicMicros();
-  lock.lock();
+  mu.Lock();
   if (RefusingLocked()) return RefuseLocked();
   if (!system && write_error.code() == StatusCode::kDiskSpaceLow) {
     ++stats.rejected_disk_low;
@@ -408,8 +429,9 @@ Result<std::uint64_t> Logger::Impl::Enqueue(internal::EncodedEvent* e, bool syst
     }
     const SteadyTime deadline = DeadlineAfter(config.block_timeout);
     ++space_waiters;
-    const bool room = space_cv.wait_until(
-        lock, deadline, [&] { return RefusingLocked() || HasRoomLocked(size, system); });
+    const bool room = space_cv.WaitUntil(&mu, deadline, [&]() AUDITLOG_REQUIRES(mu) {
+      return RefusingLocked() || HasRoomLocked(size, system);
+    });
     --space_waiters;
     if (RefusingLocked()) return RefuseLocked();
     if (!room) {
@@ -487,7 +509,7 @@ std::int64_t Logger::Impl::StampLocked(std::int64_t now, std::int64_t mono,
     return now;
   }
   // -1: stepped back, +1: jumped forward, 0: neither.
-  const auto classify = [this](std::int64_t wall, std::int64_t m) {
+  const auto classify = [this](std::int64_t wall, std::int64_t m) AUDITLOG_REQUIRES(mu) {
     if (m < last_mono) return 0;  // a stale reading
     const std::int64_t expected = last_wall + (m - last_mono);
     if (wall < expected - kMaxClockClampMicros || wall < last_ts - kMaxClockClampMicros) return -1;
@@ -534,8 +556,7 @@ bool Logger::Impl::RequestSyncLocked(std::uint64_t seq) {
   return true;
 }
 
-Status Logger::Impl::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std::uint64_t seq,
-                                        const SteadyTime* deadline) {
+Status Logger::Impl::AwaitDurableLocked(std::uint64_t seq, const SteadyTime* deadline) {
   ++durable_waiters;
   Status result;
   for (;;) {
@@ -557,8 +578,8 @@ Status Logger::Impl::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, std:
       break;
     }
     if (deadline == nullptr) {
-      durable_cv.wait(lock);
-    } else if (durable_cv.wait_until(lock, *deadline) == std::cv_status::timeout &&
+      durable_cv.Wait(&mu);
+    } else if (durable_cv.WaitUntil(&mu, *deadline) == std::cv_status::timeout &&
                durable_seq < seq && failed.ok() && write_error.ok() && !writer_exited) {
       result = Status::Timeout("seq " + std::to_string(seq) + " not durable within the timeout");
       break;
@@ -578,14 +599,14 @@ void Logger::Impl::Run() {
     bool stopping = false;
     std::uint64_t sync_target = 0;
     {
-      std::unique_lock<std::mutex> lock(mu);
-      WaitForWorkLocked(lock);
+      MutexLock lock(&mu);
+      WaitForWorkLocked();
       stopping = stop;
       if (!failed.ok()) {
         if (stopping) break;
         continue;
       }
-      if (!stopping && count > 0) GatherLocked(lock);
+      if (!stopping && count > 0) GatherLocked();
       start = head;
       n = count;
       sync_target = sync_request;
@@ -605,24 +626,24 @@ void Logger::Impl::Run() {
   Finish();
 }
 
-void Logger::Impl::SleepLocked(std::unique_lock<std::mutex>& lock, std::int64_t micros) {
+void Logger::Impl::SleepLocked(std::int64_t micros) {
   writer_waiting = true;
   ++writer_sleeps;
-  if (idle_watchers > 0) idle_cv.notify_all();
+  if (idle_watchers > 0) idle_cv.NotifyAll();
   if (micros < 0) {
-    writer_cv.wait(lock);
+    writer_cv.Wait(&mu);
   } else {
-    writer_cv.wait_for(lock, std::chrono::microseconds(micros));
+    writer_cv.WaitFor(&mu, std::chrono::microseconds(micros));
   }
   writer_waiting = false;
 }
 
-void Logger::Impl::WaitForWorkLocked(std::unique_lock<std::mutex>& lock) {
+void Logger::Impl::WaitForWorkLocked() {
   bool spun = false;
   for (;;) {
     if (stop) return;
     if (!failed.ok()) {
-      SleepLocked(lock, -1);
+      SleepLocked(-1);
       continue;
     }
     if (count > 0) return;
@@ -640,12 +661,12 @@ void Logger::Impl::WaitForWorkLocked(std::unique_lock<std::mutex>& lock) {
       // and then neither side pays for a futex wake-up. Everything is re-checked after.
       spun = true;
       const std::uint64_t epoch = work_epoch.load(std::memory_order_acquire);
-      lock.unlock();
+      mu.Unlock();
       SpinForWork(epoch, kWriterSpinMicros);
-      lock.lock();
+      mu.Lock();
       continue;
     }
-    SleepLocked(lock, std::min(deadline - now, kMaxSleepMicros));
+    SleepLocked(std::min(deadline - now, kMaxSleepMicros));
   }
 }
 
@@ -666,7 +687,7 @@ bool Logger::Impl::SpinForWork(std::uint64_t epoch, std::int64_t micros) const {
   }
 }
 
-void Logger::Impl::GatherLocked(std::unique_lock<std::mutex>& lock) {
+void Logger::Impl::GatherLocked() {
   const std::size_t want = expected_returns;
   expected_returns = 0;
   // Only worth it when an fsync follows this batch anyway (Immediate, or someone waits).
@@ -678,10 +699,10 @@ void Logger::Impl::GatherLocked(std::unique_lock<std::mutex>& lock) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     const std::uint64_t epoch = work_epoch.load(std::memory_order_acquire);
-    lock.unlock();
+    mu.Unlock();
     const bool moved = SpinForWork(
         epoch, std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count());
-    lock.lock();
+    mu.Lock();
     if (!moved) break;
   }
 }
@@ -729,13 +750,13 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
     if (++i == slots.size()) i = 0;
   }
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     head = i;
     count -= n;
     user_count -= users;
     queued_bytes -= bytes;
     queued_hint.store(count, std::memory_order_relaxed);
-    if (space_waiters > 0) space_cv.notify_all();
+    if (space_waiters > 0) space_cv.NotifyAll();
   }
   *done = n;
 
@@ -751,7 +772,7 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
   unsynced.critical |= critical;
   written_seq += n;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     stats.events_written += n;
     stats.bytes_written += batch.size();
     stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
@@ -762,7 +783,7 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
 }
 
 void Logger::Impl::StorageWorksAgain(std::int64_t now_mono) {
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(&mu);
   stats.writes_failing = false;
   if (suspended_since_mono >= 0) {
     // Writes were suspended for lack of space and work again: the log itself says so (a
@@ -801,7 +822,7 @@ bool Logger::Impl::RotateSegment() {
   if (retried) StorageWorksAgain(env->MonotonicMicros());
   MarkAllWrittenDurable(env->MonotonicMicros() - t0);  // Rotate() fsynced the old segment
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     ++stats.segments_created;
   }
   ApplyRetention();
@@ -870,7 +891,7 @@ Status Logger::Impl::RetryStorage(const std::function<Status()>& attempt, const 
     Status s = attempt();
     if (s.ok()) return s;
     if (!writer->sticky_error().ok()) return s;
-    std::unique_lock<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     write_error = s;
     ++stats.write_errors;
     if (s.code() == StatusCode::kDiskSpaceLow && suspended_since_mono < 0) {
@@ -878,12 +899,12 @@ Status Logger::Impl::RetryStorage(const std::function<Status()>& attempt, const 
       refused_at_suspension = stats.rejected_disk_low;
     }
     stats.writes_failing = true;
-    if (durable_waiters > 0) durable_cv.notify_all();
+    if (durable_waiters > 0) durable_cv.NotifyAll();
     if (stop && ++attempts_after_shutdown > kAttemptsAfterShutdown) {
       return Status(s.code(), "Shutdown: " + what + ": " + s.message());
     }
     // Shutdown() notifies writer_cv, which cuts the back-off short.
-    writer_cv.wait_for(lock, std::chrono::microseconds(backoff));
+    writer_cv.WaitFor(&mu, std::chrono::microseconds(backoff));
     backoff = stop ? kFirstBackoffMicros : std::min(backoff * 2, kMaxBackoffMicros);
   }
 }
@@ -903,7 +924,7 @@ void Logger::Impl::MarkAllWrittenDurable(std::int64_t fsync_micros) {
   synced_seq = written_seq;
   unsynced = {};
   last_fsync_micros = fsync_micros;
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(&mu);
   durable_seq = synced_seq;
   // EmitDurable callers whose events were queued are not released by this fsync; the rest
   // will come back soon with their next events (an estimate: see GatherLocked).
@@ -913,16 +934,16 @@ void Logger::Impl::MarkAllWrittenDurable(std::int64_t fsync_micros) {
   stats.fsync_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, fsync_micros)));
   last_fsync_mono = env->MonotonicMicros();
   stats.events_since_sync = 0;
-  if (durable_waiters > 0) durable_cv.notify_all();
+  if (durable_waiters > 0) durable_cv.NotifyAll();
 }
 
 void Logger::Impl::EnterFailed(const Status& s) {
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     if (!failed.ok()) return;
     failed = s;
-    durable_cv.notify_all();
-    space_cv.notify_all();
+    durable_cv.NotifyAll();
+    space_cv.NotifyAll();
   }
   if (config.on_error) config.on_error(s);
 }
@@ -930,7 +951,7 @@ void Logger::Impl::EnterFailed(const Status& s) {
 void Logger::Impl::Finish() {
   bool ok;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     ok = failed.ok();
   }
   if (ok) {
@@ -948,11 +969,11 @@ void Logger::Impl::Finish() {
     writer->Close().IgnoreError();
   }
   writer.reset();  // releases the directory lock
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(&mu);
   final_status = failed;
   writer_exited = true;
-  durable_cv.notify_all();
-  idle_cv.notify_all();
+  durable_cv.NotifyAll();
+  idle_cv.NotifyAll();
 }
 
 Stats Logger::Impl::SnapshotLocked() const {
@@ -1000,10 +1021,9 @@ Result<std::uint64_t> Logger::Emit(Event event) {
   thread_local internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
   bool wake = false;
-  std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
-  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, lock, &wake);
-  lock.unlock();
-  if (wake) d.writer_cv.notify_one();
+  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, &wake);
+  d.mu.Unlock();
+  if (wake) d.writer_cv.NotifyOne();
   if (encoded.body.capacity() > kMaxRetainedEncodeBytes) std::string().swap(encoded.body);
   return seq;
 }
@@ -1017,13 +1037,13 @@ Status Logger::EmitDurable(Event event) {
   thread_local internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
   bool wake = false;
-  std::unique_lock<std::mutex> lock(d.mu, std::defer_lock);
-  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, lock, &wake);
+  Result<std::uint64_t> seq = d.Enqueue(&encoded, /*system=*/false, &wake);
+  MutexLock lock(&d.mu, std::adopt_lock);  // Enqueue returns holding it
   if (!seq.ok()) return seq.status();
   if (d.RequestSyncLocked(*seq)) wake = true;
-  if (wake) d.writer_cv.notify_one();
+  if (wake) d.writer_cv.NotifyOne();
   ++d.durable_emitters;
-  Status s = d.AwaitDurableLocked(lock, *seq, nullptr);
+  Status s = d.AwaitDurableLocked(*seq, nullptr);
   --d.durable_emitters;
   return s;
 }
@@ -1032,22 +1052,22 @@ Status Logger::WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout)
   Impl& d = *impl_;
   if (d.disabled) return Status::Ok();
   const SteadyTime deadline = DeadlineAfter(timeout);
-  std::unique_lock<std::mutex> lock(d.mu);
+  MutexLock lock(&d.mu);
   if (seq >= d.next_seq) {
     return Status::InvalidArgument(
         "WaitDurable: seq " + std::to_string(seq) +
         " was not handed out yet (last: " + std::to_string(d.next_seq - 1) + ")");
   }
-  return d.AwaitDurableLocked(lock, seq, &deadline);
+  return d.AwaitDurableLocked(seq, &deadline);
 }
 
 Status Logger::Flush() {
   Impl& d = *impl_;
   if (d.disabled) return Status::Ok();
-  std::unique_lock<std::mutex> lock(d.mu);
+  MutexLock lock(&d.mu);
   const std::uint64_t target = d.next_seq - 1;
-  if (d.RequestSyncLocked(target)) d.writer_cv.notify_one();
-  return d.AwaitDurableLocked(lock, target, nullptr);
+  if (d.RequestSyncLocked(target)) d.writer_cv.NotifyOne();
+  return d.AwaitDurableLocked(target, nullptr);
 }
 
 Status Logger::Shutdown() {
@@ -1060,18 +1080,18 @@ Status Logger::Shutdown() {
     return Status::FailedPrecondition(
         "Shutdown() called on the writer thread (from Config::on_error); call it elsewhere");
   }
-  std::lock_guard<std::mutex> guard(d.shutdown_mu);
+  MutexLock guard(&d.shutdown_mu);
   if (!d.shut_down) {
     {
-      std::lock_guard<std::mutex> lock(d.mu);
+      MutexLock lock(&d.mu);
       d.stop = true;
       d.writer_waiting = false;
       d.work_epoch.fetch_add(1, std::memory_order_release);
-      d.space_cv.notify_all();
+      d.space_cv.NotifyAll();
     }
-    d.writer_cv.notify_one();
+    d.writer_cv.NotifyOne();
     d.thread.join();
-    std::lock_guard<std::mutex> lock(d.mu);
+    MutexLock lock(&d.mu);
     d.shutdown_status = d.final_status;
     d.shut_down = true;
   }
@@ -1079,7 +1099,7 @@ Status Logger::Shutdown() {
 }
 
 Stats Logger::GetStats() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(&impl_->mu);
   return impl_->SnapshotLocked();
 }
 
@@ -1091,18 +1111,19 @@ std::string Logger::MetricsText() const { return internal::RenderMetricsText(Get
 bool internal::LoggerTestPeer::WaitWriterIdle(Logger& logger, std::chrono::milliseconds timeout) {
   Logger::Impl& d = *logger.impl_;
   if (d.disabled) return false;
-  std::unique_lock<std::mutex> lock(d.mu);
+  MutexLock lock(&d.mu);
   if (d.writer_exited) return false;
   // The writer's next sleep comes after it has looked at the queue and the clock afresh:
   // if it sleeps now we wake it; otherwise it re-checks under `mu` before sleeping again.
   const std::uint64_t target = d.writer_sleeps + 1;
   if (d.writer_waiting) {
     d.writer_waiting = false;
-    d.writer_cv.notify_one();
+    d.writer_cv.NotifyOne();
   }
   ++d.idle_watchers;
-  const bool idle = d.idle_cv.wait_for(
-      lock, timeout, [&] { return d.writer_sleeps >= target || d.writer_exited; });
+  const bool idle = d.idle_cv.WaitFor(&d.mu, timeout, [&]() AUDITLOG_REQUIRES(d.mu) {
+    return d.writer_sleeps >= target || d.writer_exited;
+  });
   --d.idle_watchers;
   return idle && !d.writer_exited;
 }

@@ -78,24 +78,24 @@ Pool::Pool(unsigned threads) {
 
 Pool::~Pool() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  work_cv_.notify_all();
+  work_cv_.NotifyAll();
   for (auto& w : workers_) w.join();
 }
 
 void Pool::Submit(Block* b) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back(b);
   }
-  work_cv_.notify_one();
+  work_cv_.NotifyOne();
 }
 
 void Pool::Wait(Block* b) {
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [b] { return b->done; });
+  MutexLock lock(&mu_);
+  done_cv_.Wait(&mu_, [b] { return b->done; });
 }
 
 void Pool::Work() {
@@ -103,18 +103,18 @@ void Pool::Work() {
   for (;;) {
     Block* b = nullptr;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      MutexLock lock(&mu_);
+      work_cv_.Wait(&mu_, [this]() AUDITLOG_REQUIRES(mu_) { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;
       b = queue_.front();
       queue_.pop_front();
     }
     Examine(&parser, b);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       b->done = true;
     }
-    done_cv_.notify_all();
+    done_cv_.NotifyAll();
   }
 }
 

@@ -4,10 +4,8 @@
 // mutex); Pool's methods are called from the pipeline's thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -15,7 +13,9 @@
 
 #include "auditlog/status.h"
 #include "log_reader.h"
+#include "mutex.h"
 #include "record_format.h"
+#include "thread_annotations.h"
 
 namespace auditlog::internal {
 
@@ -58,7 +58,7 @@ struct Block {
   std::size_t end_bytes = 0;   // bytes of data that are part of the range
   std::vector<Examined> lines;
   std::string strings;  // audit_id and service_id of the lines
-  bool done = false;    // guarded by Pool::mu_
+  bool done = false;    // guarded by Pool::mu_ (a member of another class: not annotatable)
 };
 
 // '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).
@@ -77,18 +77,18 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
   std::size_t size() const { return workers_.size(); }
-  void Submit(Block* b);
+  void Submit(Block* b) AUDITLOG_EXCLUDES(mu_);
   // Waits until a worker has examined `b`.
-  void Wait(Block* b);
+  void Wait(Block* b) AUDITLOG_EXCLUDES(mu_);
 
  private:
-  void Work();
+  void Work() AUDITLOG_EXCLUDES(mu_);
 
-  std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::deque<Block*> queue_;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
+  Mutex mu_;
+  CondVar work_cv_, done_cv_;  // waits release mu_
+  std::deque<Block*> queue_ AUDITLOG_GUARDED_BY(mu_);
+  bool stop_ AUDITLOG_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;  // set in the constructor, joined in the destructor
 };
 
 }  // namespace auditlog::internal
