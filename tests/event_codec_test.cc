@@ -365,7 +365,7 @@ TEST_F(EventCodecTest, TheCasesCoverEveryBuiltinTypeOnce) {
         << EventTypeName(c.event);
   }
   std::set<std::string> seed;
-  for (std::size_t i = 0; i < kSeedEventTypeCount; ++i) {
+  for (std::size_t i = 0; i < kServiceEventTypeCount; ++i) {
     seed.insert(std::string(BuiltinEventTypes()[i].type_name));
   }
   EXPECT_EQ(covered, seed);
@@ -384,7 +384,7 @@ TEST_F(EventCodecTest, FieldsAppearInDeclarationOrder) {
 
 TEST_F(EventCodecTest, ExactlyTheTenSeedTypesAreCritical) {
   std::set<std::string> critical;
-  for (std::size_t i = 0; i < kSeedEventTypeCount; ++i) {
+  for (std::size_t i = 0; i < kServiceEventTypeCount; ++i) {
     const EventInfo& info = BuiltinEventTypes()[i];
     if (info.criticality == Criticality::kCritical) critical.insert(std::string(info.type_name));
   }
@@ -402,16 +402,16 @@ TEST_F(EventCodecTest, ExactlyTheTenSeedTypesAreCritical) {
 TEST_F(EventCodecTest, BuiltinTypeListStartsWithThe35SeedTypesInSevenCategories) {
   // The seed's 35 types come first; the library's own system events (kSystem) follow.
   const std::vector<EventInfo>& types = BuiltinEventTypes();
-  EXPECT_EQ(kSeedEventTypeCount, 35u);
+  EXPECT_EQ(kServiceEventTypeCount, 35u);
   ASSERT_EQ(types.size(), kBuiltinEventTypeCount);
-  ASSERT_GE(types.size(), kSeedEventTypeCount);
+  ASSERT_GE(types.size(), kServiceEventTypeCount);
   std::set<std::string_view> names;
   std::map<Category, int> per_category;
   for (std::size_t i = 0; i < types.size(); ++i) {
     const EventInfo& info = types[i];
     EXPECT_TRUE(IsSnakeCaseName(info.type_name)) << info.type_name;
     EXPECT_TRUE(names.insert(info.type_name).second) << info.type_name;
-    if (i < kSeedEventTypeCount) {
+    if (i < kServiceEventTypeCount) {
       ++per_category[info.category];
     } else {
       EXPECT_EQ(info.category, Category::kSystem) << info.type_name;
@@ -426,7 +426,7 @@ TEST_F(EventCodecTest, BuiltinTypeListStartsWithThe35SeedTypesInSevenCategories)
                                                    {Category::kCompliance, 3}}));
   // The list follows the Event variant's order.
   EXPECT_EQ(types.front().type_name, "auth_success");
-  EXPECT_EQ(types[kSeedEventTypeCount - 1].type_name, "gdpr_right_to_erasure");
+  EXPECT_EQ(types[kServiceEventTypeCount - 1].type_name, "gdpr_right_to_erasure");
   EXPECT_EQ(CategoryName(Category::kSecurity), "security");
 }
 

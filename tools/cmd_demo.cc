@@ -1,5 +1,5 @@
 // `auditlog demo [--dir DIR] [--seconds S] [--threads N]`: a simulated service that logs a
-// realistic mix of the seed's events from several threads (logins succeeding and failing,
+// realistic mix of the service events from several threads (logins succeeding and failing,
 // tasks, pool changes, a few security incidents, hostile user names), then verifies the log.
 #include <unistd.h>
 

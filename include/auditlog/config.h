@@ -26,7 +26,7 @@ namespace auditlog {
 struct LocalMode {
   std::filesystem::path dir;  // the log directory; created 0700 if missing
 };
-// The seed's home-lab mode: no thread, no file; every call returns at once. Not compliant.
+// Home-lab mode: no thread, no file; every call returns at once. Not compliant.
 struct DisabledMode {};
 using Mode = std::variant<LocalMode, DisabledMode>;
 
@@ -61,7 +61,8 @@ struct RotationPolicy {
   static RotationPolicy Both(std::uint64_t bytes) { return {true, bytes}; }
 };
 
-// The seed's retention defaults: 7 years minimum, archive (compress) after 90 days.
+// Retention defaults: 7 years minimum (a common audit-record obligation), archive
+// (compress) after 90 days.
 struct RetentionPolicy {
   std::uint32_t min_retention_days = 2555;
   std::uint32_t archive_after_days = 90;
@@ -70,7 +71,7 @@ struct RetentionPolicy {
 
 // What Emit does when the queue is full. Never a silent drop.
 enum class OverflowPolicy : std::uint8_t {
-  kReject,  // Emit returns kBufferFull at once (the seed's behaviour), and it is counted
+  kReject,  // Emit returns kBufferFull at once (the original design's behaviour), and it is counted
   kBlock,   // Emit waits up to Config::block_timeout for room, then returns kTimeout
 };
 
@@ -78,7 +79,7 @@ struct Config {
   // Names the emitting service in every record; [A-Za-z0-9._-], 1–64 bytes.
   std::string service_id;
   Mode mode = LocalMode{};
-  FlushMode flush_mode = Hybrid{};  // Hybrid{100, 1 s, critical_immediate}: the seed's advice
+  FlushMode flush_mode = Hybrid{};  // Hybrid{100, 1 s, critical_immediate}: a bounded loss window, criticals durable at once
   RotationPolicy rotation;
   RetentionPolicy retention;
 

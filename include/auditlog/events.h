@@ -1,5 +1,7 @@
-// The typed audit events: the seed system's 35 event types in 7 categories, the shared
-// types they use, and user-defined events (CustomEvent).
+// The typed audit events: 35 service event types in 7 categories (authentication,
+// authorization, resources, tasks, VRAM, security incidents, data access and GDPR), the
+// library's own system events, the shared types they use, and user-defined events
+// (CustomEvent).
 //
 // Each event type is described exactly once, here: its struct (member names are the JSON
 // field names), its kInfo (snake_case type name, category, criticality) and its Fields()
@@ -133,7 +135,7 @@ struct AuditResult {
 };
 
 // ---------------------------------------------------------------------------------------
-// The seed's event types. Token-limited fields (token_prefix) are cut to their limit.
+// The service event types. Token-limited fields (token_prefix) are cut to their limit.
 
 #define AUDITLOG_INFO(name, cat, crit) \
   static constexpr EventInfo kInfo { name, Category::cat, Criticality::crit }
@@ -432,7 +434,7 @@ struct VramDeallocated {
 
 // -- Security incidents --
 struct RateLimitExceeded {
-  AUDITLOG_INFO("rate_limit_exceeded", kSecurity, kRoutine);  // routine, as in the seed
+  AUDITLOG_INFO("rate_limit_exceeded", kSecurity, kRoutine);  // routine: throttling is expected traffic
   IpAddr ip;
   std::string endpoint;
   std::uint32_t limit = 0;
@@ -720,7 +722,7 @@ struct ClockStepped {
 };
 
 // ---------------------------------------------------------------------------------------
-// User-defined events, for services outside the seed's domain.
+// User-defined events, for anything the built-in types do not describe.
 //
 // Example:
 //   auditlog::CustomEvent{.event_type = "invoice_approved",
@@ -743,9 +745,9 @@ using Event = std::variant<
     GdprDataAccessRequest, GdprDataExport, GdprRightToErasure, LogRecovered, LogWritesResumed,
     SegmentArchived, SegmentDeleted, ClockStepped, CustomEvent>;
 
-// The seed's event types are the first 35 alternatives; the system events follow; then
+// The service event types are the first 35 alternatives; the system events follow; then
 // CustomEvent.
-inline constexpr std::size_t kSeedEventTypeCount = 35;
+inline constexpr std::size_t kServiceEventTypeCount = 35;
 inline constexpr std::size_t kBuiltinEventTypeCount = std::variant_size_v<Event> - 1;
 
 // The snake_case type name ("auth_failure", or the custom event's own name).
@@ -753,7 +755,7 @@ std::string_view EventTypeName(const Event& e);
 bool IsCritical(const Event& e);
 Category EventCategory(const Event& e);
 
-// The EventInfo of every built-in type (the seed's 35, then the system events), in the
+// The EventInfo of every built-in type (the 35 service types, then the system events), in the
 // Event variant's order.
 const std::vector<EventInfo>& BuiltinEventTypes();
 
