@@ -100,6 +100,15 @@ class CliToolsTest : public ::testing::Test {
 
 // ---- query ------------------------------------------------------------------------------
 
+TEST_F(CliToolsTest, VersionIsTheLibrarysVersion) {
+  const CliResult r = Run({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "auditlog " + std::string(kVersion) + "\n");
+  EXPECT_EQ(kVersion, std::to_string(AUDITLOG_VERSION_MAJOR) + "." +
+                          std::to_string(AUDITLOG_VERSION_MINOR) + "." +
+                          std::to_string(AUDITLOG_VERSION_PATCH));
+}
+
 TEST_F(CliToolsTest, QueryPrintsTheExactRecordLinesAsJsonLines) {
   WriteLog();
   const CliResult r = Run({"query", Dir()});

@@ -10,3 +10,4 @@
 #include "auditlog/status.h"
 #include "auditlog/value.h"
 #include "auditlog/verify.h"
+#include "auditlog/version.h"
