@@ -79,7 +79,8 @@ struct Config {
   // Names the emitting service in every record; [A-Za-z0-9._-], 1–64 bytes.
   std::string service_id;
   Mode mode = LocalMode{};
-  FlushMode flush_mode = Hybrid{};  // Hybrid{100, 1 s, critical_immediate}: a bounded loss window, criticals durable at once
+  // Hybrid{100, 1 s, critical_immediate}: a bounded loss window, criticals durable at once.
+  FlushMode flush_mode = Hybrid{};
   RotationPolicy rotation;
   RetentionPolicy retention;
 

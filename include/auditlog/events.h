@@ -434,7 +434,7 @@ struct VramDeallocated {
 
 // -- Security incidents --
 struct RateLimitExceeded {
-  AUDITLOG_INFO("rate_limit_exceeded", kSecurity, kRoutine);  // routine: throttling is expected traffic
+  AUDITLOG_INFO("rate_limit_exceeded", kSecurity, kRoutine);  // throttling is expected traffic
   IpAddr ip;
   std::string endpoint;
   std::uint32_t limit = 0;
