@@ -221,7 +221,9 @@ struct Logger::Impl {
       AUDITLOG_EXCLUDES(mu);
   // Storage works again after RetryStorage failures: clears the write error and, when a full
   // disk had suspended writes, records log_writes_resumed.
-  void StorageWorksAgain(std::int64_t now_mono) AUDITLOG_EXCLUDES(mu);
+  // Called under the lock the writer already takes for its stats after each write, so the
+  // hot path locks once per batch.
+  void StorageWorksAgainLocked(std::int64_t now_mono) AUDITLOG_REQUIRES(mu);
   void SyncWritten() AUDITLOG_EXCLUDES(mu);
   void MarkAllWrittenDurable(std::int64_t fsync_micros) AUDITLOG_EXCLUDES(mu);
   void EnterFailed(const Status& s) AUDITLOG_EXCLUDES(mu);
@@ -777,13 +779,12 @@ bool Logger::Impl::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
     stats.bytes_written += batch.size();
     stats.write_latency.Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, t1 - t0)));
     stats.events_since_sync = unsynced.events;
+    StorageWorksAgainLocked(t1);
   }
-  StorageWorksAgain(t1);
   return true;
 }
 
-void Logger::Impl::StorageWorksAgain(std::int64_t now_mono) {
-  MutexLock lock(&mu);
+void Logger::Impl::StorageWorksAgainLocked(std::int64_t now_mono) {
   stats.writes_failing = false;
   if (suspended_since_mono >= 0) {
     // Writes were suspended for lack of space and work again: the log itself says so (a
@@ -819,7 +820,10 @@ bool Logger::Impl::RotateSegment() {
     EnterFailed(s);
     return false;
   }
-  if (retried) StorageWorksAgain(env->MonotonicMicros());
+  if (retried) {
+    MutexLock lock(&mu);
+    StorageWorksAgainLocked(env->MonotonicMicros());
+  }
   MarkAllWrittenDurable(env->MonotonicMicros() - t0);  // Rotate() fsynced the old segment
   {
     MutexLock lock(&mu);
