@@ -41,9 +41,9 @@
 #include "alloc_counter.h"
 #include "auditlog/auditlog.h"
 #include "bench_util.h"
-#include "event_codec.h"
+#include "format/event_codec.h"
 #include "read_bench.h"
-#include "record_format.h"
+#include "format/record_format.h"
 #include "seed_baseline.h"
 
 namespace bench {

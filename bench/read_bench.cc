@@ -16,8 +16,8 @@
 
 #include "auditlog/auditlog.h"
 #include "bench_util.h"
-#include "event_codec.h"
-#include "record_writer.h"
+#include "format/event_codec.h"
+#include "storage/record_writer.h"
 
 namespace bench {
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <utility>
 
-#include "event_codec.h"
-#include "record_format.h"
+#include "format/event_codec.h"
+#include "format/record_format.h"
 
 namespace bench {
 

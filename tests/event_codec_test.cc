@@ -1,7 +1,7 @@
 // Tests of the typed events and their JSON encoding (src/event_codec.cc, src/events.cc):
 // the exact JSON of all 35 built-in event types, criticality, user-defined events and the
 // rejection of programming errors.
-#include "event_codec.h"
+#include "format/event_codec.h"
 
 #include <gtest/gtest.h>
 

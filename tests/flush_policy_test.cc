@@ -1,6 +1,6 @@
 // Flush decisions: FlushPolicy on its own (plain numbers), then the writer engine driven by
 // a fake clock and a counting file system, for Immediate, Batched and Hybrid.
-#include "flush_policy.h"
+#include "engine/flush_policy.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "engine_util.h"
 #include "fake_clock.h"
 #include "fault_env.h"
-#include "logger_test_peer.h"
+#include "engine/logger_test_peer.h"
 #include "test_util.h"
 
 namespace auditlog {

@@ -23,12 +23,12 @@
 #include "child_process.h"
 #include "cli_runner.h"
 #include "log_builder.h"
-#include "log_reader.h"
-#include "record_format.h"
-#include "record_writer.h"
+#include "read/line_reader.h"
+#include "format/record_format.h"
+#include "storage/record_writer.h"
 #include "test_util.h"
-#include "thread_start.h"
-#include "zstd_file.h"
+#include "util/thread_start.h"
+#include "storage/zstd_file.h"
 
 namespace auditlog {
 namespace {

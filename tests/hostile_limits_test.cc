@@ -20,10 +20,10 @@
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
 #include "cli_runner.h"
-#include "event_codec.h"
+#include "format/event_codec.h"
 #include "log_builder.h"
-#include "member_names.h"
-#include "record_format.h"
+#include "format/member_names.h"
+#include "format/record_format.h"
 #include "test_util.h"
 
 namespace auditlog {

@@ -16,11 +16,11 @@
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
 #include "cli_runner.h"
-#include "log_dir.h"
-#include "log_reader.h"
-#include "manifest.h"
-#include "record_format.h"
-#include "record_writer.h"
+#include "format/log_dir.h"
+#include "read/line_reader.h"
+#include "format/manifest.h"
+#include "format/record_format.h"
+#include "storage/record_writer.h"
 #include "test_util.h"
 
 namespace auditlog::internal {

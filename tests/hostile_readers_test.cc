@@ -14,7 +14,7 @@
 #include "engine_util.h"
 #include "fake_clock.h"
 #include "log_builder.h"
-#include "log_reader.h"
+#include "read/line_reader.h"
 #include "test_util.h"
 
 namespace auditlog {

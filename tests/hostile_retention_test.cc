@@ -16,8 +16,8 @@
 #include "fake_clock.h"
 #include "fault_env.h"
 #include "log_builder.h"
-#include "record_format.h"
-#include "record_writer.h"
+#include "format/record_format.h"
+#include "storage/record_writer.h"
 #include "test_util.h"
 
 namespace auditlog {

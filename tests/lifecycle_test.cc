@@ -15,7 +15,7 @@
 #include "engine_util.h"
 #include "fake_clock.h"
 #include "fault_env.h"
-#include "record_writer.h"
+#include "storage/record_writer.h"
 #include "test_util.h"
 
 namespace auditlog {

@@ -9,9 +9,9 @@
 
 #include "auditlog/auditlog.h"
 #include "log_builder.h"
-#include "log_reader.h"
+#include "read/line_reader.h"
 #include "test_util.h"
-#include "zstd_file.h"
+#include "storage/zstd_file.h"
 
 namespace auditlog {
 namespace {

@@ -3,7 +3,7 @@
 // re-implementation), genesis, seq and audit_id, timestamps, segment names, and a parser
 // that rejects every deviation. Also checks that the worked example in docs/FORMAT.md is
 // still what the code produces.
-#include "record_format.h"
+#include "format/record_format.h"
 
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "event_codec.h"
-#include "json_writer.h"
+#include "format/event_codec.h"
+#include "util/json_writer.h"
 #include "test_util.h"
 
 namespace auditlog::internal {

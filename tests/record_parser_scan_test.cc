@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "record_format.h"
+#include "format/record_format.h"
 
 namespace auditlog::internal {
 namespace {

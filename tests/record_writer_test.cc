@@ -1,7 +1,7 @@
 // Tests of the format-level guarantees of internal::RecordWriter (src/record_writer.cc):
 // seq and chain state, framing versus writing, segment naming and rotation, resuming the
 // chain after a restart, and that a failed write never leaves a partial record behind.
-#include "record_writer.h"
+#include "storage/record_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "auditlog/verify.h"
-#include "record_format.h"
+#include "format/record_format.h"
 #include "test_util.h"
 
 namespace auditlog::internal {

@@ -2,7 +2,7 @@
 // class of hostile string is neutralized visibly, never rejected, and reported in the
 // record's "sanitized" member; over-long fields are cut at a UTF-8 boundary; and nothing a
 // caller passes can add a line or forge a member (end to end, through the record writer).
-#include "sanitize.h"
+#include "format/sanitize.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "auditlog/verify.h"
-#include "event_codec.h"
+#include "format/event_codec.h"
 #include "test_util.h"
 
 namespace auditlog::internal {

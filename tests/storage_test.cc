@@ -11,13 +11,13 @@
 
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
-#include "log_reader.h"
-#include "manifest.h"
-#include "record_format.h"
-#include "record_writer.h"
-#include "sha256.h"
+#include "read/line_reader.h"
+#include "format/manifest.h"
+#include "format/record_format.h"
+#include "storage/record_writer.h"
+#include "util/sha256.h"
 #include "test_util.h"
-#include "zstd_file.h"
+#include "storage/zstd_file.h"
 
 namespace auditlog::internal {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "event_codec.h"
-#include "record_format.h"
+#include "format/event_codec.h"
+#include "format/record_format.h"
 #include "test_util.h"
 
 namespace auditlog {

@@ -3,9 +3,9 @@
 
 #include <simdjson.h>
 
-#include "query_internal.h"
-#include "record_format.h"
-#include "sanitize.h"
+#include "read/query_internal.h"
+#include "format/record_format.h"
+#include "format/sanitize.h"
 #include "terminal.h"
 
 namespace auditlog::cli {

@@ -13,7 +13,7 @@
 
 #include "auditlog/auditlog.h"
 #include "commands.h"
-#include "json_writer.h"
+#include "util/json_writer.h"
 #include "terminal.h"
 
 namespace auditlog::cli {

@@ -13,8 +13,8 @@
 #include "auditlog/query.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "manifest.h"
-#include "record_writer.h"
+#include "format/manifest.h"
+#include "storage/record_writer.h"
 #include "terminal.h"
 
 namespace auditlog::cli {

@@ -10,7 +10,7 @@
 #include "auditlog/env.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "log_reader.h"
+#include "read/line_reader.h"
 
 namespace auditlog::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "sanitize.h"
+#include "format/sanitize.h"
 
 namespace auditlog::cli {
 

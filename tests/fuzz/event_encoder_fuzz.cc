@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "auditlog/events.h"
-#include "event_codec.h"
+#include "format/event_codec.h"
 #include "fuzz_util.h"
-#include "record_format.h"
+#include "format/record_format.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // exception (libFuzzer reports an escaping exception as a crash), and an accepted manifest
 // survives a round trip: Parse(ToJson(m)) succeeds and prints the same.
 #include "fuzz_util.h"
-#include "manifest.h"
+#include "format/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using auditlog::internal::Manifest;

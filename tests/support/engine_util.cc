@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "record_format.h"
+#include "format/record_format.h"
 #include "test_util.h"
 
 namespace auditlog::testing {

@@ -7,7 +7,7 @@
 #include "auditlog/auditlog.h"
 #include "fake_clock.h"
 #include "test_util.h"
-#include "zstd_file.h"
+#include "storage/zstd_file.h"
 
 namespace auditlog::testing {
 

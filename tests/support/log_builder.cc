@@ -1,6 +1,6 @@
 #include "log_builder.h"
 
-#include "event_codec.h"
+#include "format/event_codec.h"
 
 namespace auditlog::testing {
 

@@ -11,7 +11,7 @@
 
 #include "auditlog/events.h"
 #include "auditlog/status.h"
-#include "record_writer.h"
+#include "storage/record_writer.h"
 
 namespace auditlog::testing {
 

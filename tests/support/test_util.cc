@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "event_codec.h"
-#include "record_writer.h"
+#include "format/event_codec.h"
+#include "storage/record_writer.h"
 
 namespace auditlog::testing {
 

@@ -4,8 +4,8 @@
 // rejection is the analysis, not a broken include path or flag).
 #include <chrono>
 
-#include "mutex.h"
-#include "thread_annotations.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace {
 
