@@ -19,7 +19,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAUDITLOG_BUILD_SHARED=ON $(CMAKE_FLAGS)
 	cmake --build build -j $(JOBS)
 
 demo: build

@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "auditlog/events.h"
@@ -569,6 +572,53 @@ TEST_F(EventCodecTest, CustomEventEncodesEveryValueKindInOrder) {
   EXPECT_FALSE(last_.critical);
   EXPECT_EQ(EventTypeName(e), "invoice_approved");
   EXPECT_EQ(EventCategory(e), Category::kCustom);
+}
+
+// Every integer type is kept exactly (unsigned ones up to 2^64-1), doubles in their shortest
+// round-trip form, and null; none of these is ambiguous to construct.
+TEST_F(EventCodecTest, ValueTakesEveryIntegerTypeDoubleBoolAndNull) {
+  const std::size_t size = 42;
+  const unsigned short port = 8443;
+  const long long big_negative = -5000000000LL;
+  CustomEvent e{.event_type = "kinds",
+                .fields = {{"size", size},
+                           {"u64_max", std::numeric_limits<std::uint64_t>::max()},
+                           {"i64_min", std::numeric_limits<std::int64_t>::min()},
+                           {"port", port},
+                           {"long_long", big_negative},
+                           {"i8", std::int8_t{-3}},
+                           {"ratio", 0.25},
+                           {"third", 1.0 / 3.0},
+                           {"whole", 3.0},
+                           {"tiny", 1e-300},
+                           {"single", 1.5f},
+                           {"flag", true},
+                           {"nothing", nullptr},
+                           {"view", std::string_view("sv")}}};
+  EXPECT_EQ(Encode(e), R"("event":{"event_type":"kinds","size":42,)"
+                       R"("u64_max":18446744073709551615,"i64_min":-9223372036854775808,)"
+                       R"("port":8443,"long_long":-5000000000,"i8":-3,"ratio":0.25,)"
+                       R"("third":0.3333333333333333,"whole":3,"tiny":1e-300,"single":1.5,)"
+                       R"("flag":true,"nothing":null,"view":"sv"})");
+  // The JSON parses back to the same numbers.
+  const auto j = nlohmann::json::parse("{" + Encode(e) + "}").at("event");
+  EXPECT_EQ(j.at("u64_max").get<std::uint64_t>(), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(j.at("third").get<double>(), 1.0 / 3.0);
+  EXPECT_TRUE(j.at("nothing").is_null());
+  // A char is text, not a count, and a pointer must not become a bool.
+  static_assert(!std::is_constructible_v<Value, char>);
+  static_assert(!std::is_constructible_v<Value, const int*>);
+  static_assert(std::is_constructible_v<Value, unsigned long>);
+}
+
+TEST_F(EventCodecTest, NonFiniteDoublesAreRejectedNamingTheField) {
+  for (double bad :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+        -std::numeric_limits<double>::infinity()}) {
+    const std::string msg =
+        EncodeError(CustomEvent{.event_type = "x", .fields = {{"outer", Object{{"score", bad}}}}});
+    EXPECT_THAT(msg, HasSubstr("x.outer.score: must be a finite number")) << bad;
+  }
 }
 
 TEST_F(EventCodecTest, CustomEventWithoutFieldsHasOnlyItsType) {

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "auditlog/query.h"
 #include "format/event_codec.h"
 #include "format/record_format.h"
 #include "test_util.h"
@@ -142,6 +144,30 @@ TEST_F(VerifyTest, IntactLogHasNoFindingsAndAFullSummary) {
   EXPECT_EQ(r.bytes, bytes);
   const std::string last = Lines(2).back();
   EXPECT_EQ(r.last_hash, last.substr(last.size() - 66, 64));
+}
+
+// Every kind a Value can hold (large unsigned integers, doubles, null) is written as JSON
+// that verify accepts and query reads back.
+TEST_F(VerifyTest, RecordsWithEveryValueKindVerifyAndReadBack) {
+  const std::vector<Event> events = {
+      CustomEvent{.event_type = "kinds",
+                  .fields = {{"u64_max", std::numeric_limits<std::uint64_t>::max()},
+                             {"ratio", 0.1},
+                             {"nothing", nullptr},
+                             {"nested", Object{{"tiny", -1e-300}, {"n", std::size_t{7}}}}}}};
+  ASSERT_OK(testing::WriteTestLog(dir_.path(), events, "queen", kTs, 0, true));
+  const VerifyReport r = Run();
+  EXPECT_TRUE(r.intact()) << Describe(r);
+  EXPECT_EQ(r.records, 1u);
+  auto cursor = QueryCursor::Open(dir_.path(), Query{});
+  ASSERT_OK(cursor.status());
+  Record record;
+  auto next = (*cursor)->Next(&record);
+  ASSERT_OK(next.status());
+  ASSERT_TRUE(*next);
+  EXPECT_EQ(record.event_json, R"({"event_type":"kinds","u64_max":18446744073709551615,)"
+                               R"("ratio":0.1,"nothing":null,"nested":{"tiny":-1e-300,"n":7}})");
+  EXPECT_EQ((*cursor)->malformed_lines(), 0u);
 }
 
 TEST_F(VerifyTest, EmptyDirectoryIsIntact) {

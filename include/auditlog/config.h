@@ -18,13 +18,14 @@
 #include <variant>
 
 #include "auditlog/env.h"
+#include "auditlog/export.h"
 #include "auditlog/status.h"
 
 namespace auditlog {
 
 // Where records go.
 struct LocalMode {
-  std::filesystem::path dir;  // the log directory; created 0700 if missing
+  std::filesystem::path dir{};  // the log directory; created 0700 if missing
 };
 // Home-lab mode: no thread, no file; every call returns at once. Not compliant.
 struct DisabledMode {};
@@ -77,12 +78,12 @@ enum class OverflowPolicy : std::uint8_t {
 
 struct Config {
   // Names the emitting service in every record; [A-Za-z0-9._-], 1–64 bytes.
-  std::string service_id;
+  std::string service_id{};
   Mode mode = LocalMode{};
   // Hybrid{100, 1 s, critical_immediate}: a bounded loss window, criticals durable at once.
   FlushMode flush_mode = Hybrid{};
-  RotationPolicy rotation;
-  RetentionPolicy retention;
+  RotationPolicy rotation{};
+  RetentionPolicy retention{};
 
   std::size_t queue_capacity_events = 1000;
   std::size_t queue_capacity_bytes = 10 << 20;
@@ -96,13 +97,13 @@ struct Config {
   std::uint64_t min_free_bytes = 10 << 20;
 
   // Called once, from the writer thread, when the logger enters its failed state.
-  std::function<void(const Status&)> on_error;
+  std::function<void(const Status&)> on_error{};
 
   // File system and clock; nullptr: Env::Default(). Must outlive the Logger.
   Env* env = nullptr;
 };
 
 // Checks a service id: [A-Za-z0-9._-], 1–64 bytes.
-Status ValidateServiceId(std::string_view service_id);
+AUDITLOG_EXPORT Status ValidateServiceId(std::string_view service_id);
 
 }  // namespace auditlog

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auditlog/export.h"
 #include "auditlog/status.h"
 
 namespace auditlog {
@@ -18,7 +19,7 @@ namespace auditlog {
 // An append-only file. No user-space buffering: Append() hands every byte to the kernel
 // before it returns, so a process crash never loses what Append() accepted; only Sync()
 // makes it survive a power loss.
-class WritableFile {
+class AUDITLOG_EXPORT WritableFile {
  public:
   virtual ~WritableFile() = default;
 
@@ -39,7 +40,7 @@ class WritableFile {
 };
 
 // A file read by offset. Reads past the end return fewer bytes (zero at or after the end).
-class ReadableFile {
+class AUDITLOG_EXPORT ReadableFile {
  public:
   virtual ~ReadableFile() = default;
   // Reads up to `n` bytes at `offset` into `*out` (replacing its contents).
@@ -48,7 +49,7 @@ class ReadableFile {
 };
 
 // Held while a process owns a log directory; releasing it (destruction) unlocks.
-class FileLock {
+class AUDITLOG_EXPORT FileLock {
  public:
   virtual ~FileLock() = default;
 };
@@ -58,7 +59,7 @@ enum class OpenMode {
   kAppendExisting,   // the file must exist and must not be a symlink
 };
 
-class Env {
+class AUDITLOG_EXPORT Env {
  public:
   virtual ~Env() = default;
 
@@ -114,7 +115,7 @@ class Env {
 };
 
 // Forwards every call to a target Env, so that a test double overrides only what it needs.
-class EnvWrapper : public Env {
+class AUDITLOG_EXPORT EnvWrapper : public Env {
  public:
   // `target` must outlive this wrapper.
   explicit EnvWrapper(Env* target) : target_(target) {}
@@ -157,10 +158,11 @@ class EnvWrapper : public Env {
 };
 
 // Reads a whole file through `env`.
-Result<std::string> ReadFileToString(Env* env, const std::filesystem::path& path);
+AUDITLOG_EXPORT Result<std::string> ReadFileToString(Env* env, const std::filesystem::path& path);
 
 // Writes `contents` to `path` atomically: a temporary file in the same directory, fsync,
 // rename over `path`, fsync the directory. Readers see the old or the new contents, never a mix.
-Status WriteFileAtomically(Env* env, const std::filesystem::path& path, std::string_view contents);
+AUDITLOG_EXPORT Status WriteFileAtomically(Env* env, const std::filesystem::path& path,
+                                           std::string_view contents);
 
 }  // namespace auditlog

@@ -7,7 +7,7 @@
 // field names), its kInfo (snake_case type name, category, criticality) and its Fields()
 // list (order, and per-field rules such as "required" or a tighter length limit). JSON
 // writing, validation, neutralization of hostile strings and criticality are all derived
-// from that description by generic code in src/event_codec.cc.
+// from that description by generic code in src/format/event_codec.cc.
 //
 // Example:
 //   logger->Emit(auditlog::AuthFailure{.attempted_user = "mallory", .reason = "bad_password",
@@ -24,6 +24,8 @@
 #include <variant>
 #include <vector>
 
+#include "auditlog/export.h"
+#include "auditlog/internal/field.h"
 #include "auditlog/value.h"
 
 namespace auditlog {
@@ -43,37 +45,16 @@ enum class Category : std::uint8_t {
   kSystem,  // records the library writes about itself (recovery, suspension, retention)
   kCustom,
 };
-std::string_view CategoryName(Category c);
+AUDITLOG_EXPORT std::string_view CategoryName(Category c);
 
 // What the description of every event type carries besides its fields.
 struct EventInfo {
-  std::string_view type_name;  // snake_case, the JSON "event_type"
-  Category category;
-  Criticality criticality;
+  std::string_view type_name{};  // snake_case, the JSON "event_type"
+  Category category{};
+  Criticality criticality{};
 };
 
-// ---------------------------------------------------------------------------------------
-// Field descriptions (used by the generic codec; callers never need them).
-namespace internal {
-enum FieldRule : std::uint8_t {
-  kNone = 0,
-  kRequired = 1,  // a string that must not be empty: omitting it is a programming error
-  kPercent = 2,   // an integer score that must be 0–100
-};
-template <typename Owner, typename M>
-struct FieldDesc {
-  std::string_view name;
-  M Owner::*member;
-  std::uint8_t rules = kNone;
-  std::uint32_t max_bytes = 0;  // 0: the logger's configured limit
-};
-template <typename Owner, typename M>
-constexpr FieldDesc<Owner, M> Field(std::string_view name, M Owner::*member,
-                                    std::uint8_t rules = kNone, std::uint32_t max_bytes = 0) {
-  return {name, member, rules, max_bytes};
-}
-}  // namespace internal
-
+// Shorthands for the Fields() lists below; undefined at the end of this header.
 #define AUDITLOG_F(Type, name) ::auditlog::internal::Field(#name, &Type::name)
 #define AUDITLOG_REQ(Type, name) \
   ::auditlog::internal::Field(#name, &Type::name, ::auditlog::internal::kRequired)
@@ -82,7 +63,8 @@ constexpr FieldDesc<Owner, M> Field(std::string_view name, M Owner::*member,
 // Shared types.
 
 enum class AuthMethod : std::uint8_t { kBearerToken, kApiKey, kMTls, kInternal };
-std::string_view AuthMethodName(AuthMethod m);  // "bearer_token", "api_key", "m_tls", "internal"
+AUDITLOG_EXPORT std::string_view AuthMethodName(
+    AuthMethod m);  // "bearer_token", "api_key", "m_tls", "internal"
 
 // An IPv4 or IPv6 address given as text. It is checked (and written in canonical form) when
 // the event is emitted; a malformed address is a programming error and rejects the event.
@@ -98,10 +80,10 @@ class IpAddr {
 };
 
 struct ActorInfo {
-  std::string user_id;  // for token auth: "token:" + first 6 hex of SHA-256(token)
-  std::optional<IpAddr> ip;
+  std::string user_id{};  // for token auth: "token:" + first 6 hex of SHA-256(token)
+  std::optional<IpAddr> ip{};
   AuthMethod auth_method = AuthMethod::kInternal;
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id{};
 
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(ActorInfo, user_id), AUDITLOG_F(ActorInfo, ip),
@@ -110,9 +92,9 @@ struct ActorInfo {
 };
 
 struct ResourceInfo {
-  std::string resource_type;
-  std::string resource_id;
-  std::optional<std::string> parent_id;
+  std::string resource_type{};
+  std::string resource_id{};
+  std::optional<std::string> parent_id{};
 
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(ResourceInfo, resource_type),
@@ -125,7 +107,7 @@ struct ResourceInfo {
 struct AuditResult {
   enum class Kind : std::uint8_t { kSuccess, kFailure, kPartialSuccess };
   Kind kind = Kind::kSuccess;
-  std::string detail;  // the failure reason or the partial-success details
+  std::string detail{};  // the failure reason or the partial-success details
 
   static AuditResult Success() { return {}; }
   static AuditResult Failure(std::string reason) { return {Kind::kFailure, std::move(reason)}; }
@@ -143,10 +125,10 @@ struct AuditResult {
 // -- Authentication --
 struct AuthSuccess {
   AUDITLOG_INFO("auth_success", kAuth, kRoutine);
-  ActorInfo actor;
+  ActorInfo actor{};
   AuthMethod method = AuthMethod::kBearerToken;
-  std::string path;
-  std::string service_id;
+  std::string path{};
+  std::string service_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(AuthSuccess, actor), AUDITLOG_F(AuthSuccess, method),
                       AUDITLOG_F(AuthSuccess, path), AUDITLOG_F(AuthSuccess, service_id));
@@ -155,11 +137,11 @@ struct AuthSuccess {
 
 struct AuthFailure {
   AUDITLOG_INFO("auth_failure", kAuth, kCritical);
-  std::optional<std::string> attempted_user;
-  std::string reason;
-  IpAddr ip;
-  std::string path;
-  std::string service_id;
+  std::optional<std::string> attempted_user{};
+  std::string reason{};
+  IpAddr ip{};
+  std::string path{};
+  std::string service_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(AuthFailure, attempted_user), AUDITLOG_REQ(AuthFailure, reason),
                       AUDITLOG_REQ(AuthFailure, ip), AUDITLOG_F(AuthFailure, path),
@@ -169,10 +151,10 @@ struct AuthFailure {
 
 struct TokenCreated {
   AUDITLOG_INFO("token_created", kAuth, kRoutine);
-  ActorInfo actor;
-  std::string token_fingerprint;
-  StringList scope;
-  std::optional<Time> expires_at;
+  ActorInfo actor{};
+  std::string token_fingerprint{};
+  StringList scope{};
+  std::optional<Time> expires_at{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(TokenCreated, actor),
                       AUDITLOG_REQ(TokenCreated, token_fingerprint),
@@ -182,9 +164,9 @@ struct TokenCreated {
 
 struct TokenRevoked {
   AUDITLOG_INFO("token_revoked", kAuth, kCritical);
-  ActorInfo actor;
-  std::string token_fingerprint;
-  std::string reason;
+  ActorInfo actor{};
+  std::string token_fingerprint{};
+  std::string reason{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(TokenRevoked, actor),
                       AUDITLOG_REQ(TokenRevoked, token_fingerprint),
@@ -195,9 +177,9 @@ struct TokenRevoked {
 // -- Authorization --
 struct AuthorizationGranted {
   AUDITLOG_INFO("authorization_granted", kAuthz, kRoutine);
-  ActorInfo actor;
-  ResourceInfo resource;
-  std::string action;
+  ActorInfo actor{};
+  ResourceInfo resource{};
+  std::string action{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(AuthorizationGranted, actor),
                       AUDITLOG_F(AuthorizationGranted, resource),
@@ -207,10 +189,10 @@ struct AuthorizationGranted {
 
 struct AuthorizationDenied {
   AUDITLOG_INFO("authorization_denied", kAuthz, kRoutine);
-  ActorInfo actor;
-  ResourceInfo resource;
-  std::string action;
-  std::string reason;
+  ActorInfo actor{};
+  ResourceInfo resource{};
+  std::string action{};
+  std::string reason{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_F(AuthorizationDenied, actor), AUDITLOG_F(AuthorizationDenied, resource),
@@ -220,10 +202,10 @@ struct AuthorizationDenied {
 
 struct PermissionChanged {
   AUDITLOG_INFO("permission_changed", kAuthz, kRoutine);
-  ActorInfo actor;
-  std::string subject;
-  StringList old_permissions;
-  StringList new_permissions;
+  ActorInfo actor{};
+  std::string subject{};
+  StringList old_permissions{};
+  StringList new_permissions{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PermissionChanged, actor),
                       AUDITLOG_REQ(PermissionChanged, subject),
@@ -235,12 +217,12 @@ struct PermissionChanged {
 // -- Resource operations --
 struct PoolCreated {
   AUDITLOG_INFO("pool_created", kResource, kRoutine);
-  ActorInfo actor;
-  std::string pool_id;
-  std::string model_ref;
-  std::string node_id;
+  ActorInfo actor{};
+  std::string pool_id{};
+  std::string model_ref{};
+  std::string node_id{};
   std::uint32_t replicas = 0;
-  std::vector<std::uint32_t> gpu_devices;
+  std::vector<std::uint32_t> gpu_devices{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PoolCreated, actor), AUDITLOG_REQ(PoolCreated, pool_id),
                       AUDITLOG_F(PoolCreated, model_ref), AUDITLOG_F(PoolCreated, node_id),
@@ -250,11 +232,11 @@ struct PoolCreated {
 
 struct PoolDeleted {
   AUDITLOG_INFO("pool_deleted", kResource, kRoutine);
-  ActorInfo actor;
-  std::string pool_id;
-  std::string model_ref;
-  std::string node_id;
-  std::string reason;
+  ActorInfo actor{};
+  std::string pool_id{};
+  std::string model_ref{};
+  std::string node_id{};
+  std::string reason{};
   std::uint32_t replicas_terminated = 0;
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PoolDeleted, actor), AUDITLOG_REQ(PoolDeleted, pool_id),
@@ -266,9 +248,9 @@ struct PoolDeleted {
 
 struct PoolModified {
   AUDITLOG_INFO("pool_modified", kResource, kRoutine);
-  ActorInfo actor;
-  std::string pool_id;
-  Value changes;  // any shape the caller chooses (object, list, …)
+  ActorInfo actor{};
+  std::string pool_id{};
+  Value changes{};  // any shape the caller chooses (object, list, …)
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PoolModified, actor), AUDITLOG_REQ(PoolModified, pool_id),
                       AUDITLOG_F(PoolModified, changes));
@@ -277,11 +259,11 @@ struct PoolModified {
 
 struct NodeRegistered {
   AUDITLOG_INFO("node_registered", kResource, kRoutine);
-  ActorInfo actor;
-  std::string node_id;
+  ActorInfo actor{};
+  std::string node_id{};
   std::uint32_t gpu_count = 0;
   std::uint64_t total_vram_gb = 0;
-  StringList capabilities;
+  StringList capabilities{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(NodeRegistered, actor), AUDITLOG_REQ(NodeRegistered, node_id),
                       AUDITLOG_F(NodeRegistered, gpu_count),
@@ -292,10 +274,10 @@ struct NodeRegistered {
 
 struct NodeDeregistered {
   AUDITLOG_INFO("node_deregistered", kResource, kRoutine);
-  ActorInfo actor;
-  std::string node_id;
-  std::string reason;
-  StringList pools_affected;
+  ActorInfo actor{};
+  std::string node_id{};
+  std::string reason{};
+  StringList pools_affected{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(NodeDeregistered, actor), AUDITLOG_REQ(NodeDeregistered, node_id),
                       AUDITLOG_F(NodeDeregistered, reason),
@@ -305,11 +287,11 @@ struct NodeDeregistered {
 
 struct TaskSubmitted {
   AUDITLOG_INFO("task_submitted", kResource, kRoutine);
-  ActorInfo actor;
-  std::string task_id;
-  std::string model_ref;
+  ActorInfo actor{};
+  std::string task_id{};
+  std::string model_ref{};
   std::uint64_t prompt_length = 0;  // never the prompt itself
-  std::string prompt_hash;          // SHA-256 of the prompt
+  std::string prompt_hash{};        // SHA-256 of the prompt
   std::uint32_t max_tokens = 0;
   static constexpr auto Fields() {
     return std::tuple(
@@ -321,11 +303,11 @@ struct TaskSubmitted {
 
 struct TaskCompleted {
   AUDITLOG_INFO("task_completed", kResource, kRoutine);
-  std::string task_id;
-  std::string worker_id;
+  std::string task_id{};
+  std::string worker_id{};
   std::uint64_t tokens_generated = 0;
   std::uint64_t duration_ms = 0;
-  AuditResult result;
+  AuditResult result{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(TaskCompleted, task_id), AUDITLOG_F(TaskCompleted, worker_id),
                       AUDITLOG_F(TaskCompleted, tokens_generated),
@@ -335,9 +317,9 @@ struct TaskCompleted {
 
 struct TaskCanceled {
   AUDITLOG_INFO("task_canceled", kResource, kRoutine);
-  ActorInfo actor;
-  std::string task_id;
-  std::string reason;
+  ActorInfo actor{};
+  std::string task_id{};
+  std::string reason{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(TaskCanceled, actor), AUDITLOG_REQ(TaskCanceled, task_id),
                       AUDITLOG_F(TaskCanceled, reason));
@@ -347,11 +329,11 @@ struct TaskCanceled {
 // -- VRAM operations (byte counts) --
 struct VramSealed {
   AUDITLOG_INFO("vram_sealed", kVram, kRoutine);
-  std::string shard_id;
+  std::string shard_id{};
   std::uint32_t gpu_device = 0;
   std::uint64_t vram_bytes = 0;
-  std::string digest;
-  std::string worker_id;
+  std::string digest{};
+  std::string worker_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(VramSealed, shard_id), AUDITLOG_F(VramSealed, gpu_device),
                       AUDITLOG_F(VramSealed, vram_bytes), AUDITLOG_F(VramSealed, digest),
@@ -361,8 +343,8 @@ struct VramSealed {
 
 struct SealVerified {
   AUDITLOG_INFO("seal_verified", kVram, kRoutine);
-  std::string shard_id;
-  std::string worker_id;
+  std::string shard_id{};
+  std::string worker_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(SealVerified, shard_id), AUDITLOG_F(SealVerified, worker_id));
   }
@@ -370,12 +352,12 @@ struct SealVerified {
 
 struct SealVerificationFailed {
   AUDITLOG_INFO("seal_verification_failed", kVram, kCritical);
-  std::string shard_id;
-  std::string reason;
-  std::string expected_digest;
-  std::string actual_digest;
-  std::string worker_id;
-  std::string severity;
+  std::string shard_id{};
+  std::string reason{};
+  std::string expected_digest{};
+  std::string actual_digest{};
+  std::string worker_id{};
+  std::string severity{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(SealVerificationFailed, shard_id),
                       AUDITLOG_REQ(SealVerificationFailed, reason),
@@ -393,7 +375,7 @@ struct VramAllocated {
   std::uint64_t available_bytes = 0;
   std::uint64_t used_bytes = 0;
   std::uint32_t gpu_device = 0;
-  std::string worker_id;
+  std::string worker_id{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_F(VramAllocated, requested_bytes), AUDITLOG_F(VramAllocated, allocated_bytes),
@@ -406,9 +388,9 @@ struct VramAllocationFailed {
   AUDITLOG_INFO("vram_allocation_failed", kVram, kRoutine);
   std::uint64_t requested_bytes = 0;
   std::uint64_t available_bytes = 0;
-  std::string reason;
+  std::string reason{};
   std::uint32_t gpu_device = 0;
-  std::string worker_id;
+  std::string worker_id{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_F(VramAllocationFailed, requested_bytes),
@@ -419,11 +401,11 @@ struct VramAllocationFailed {
 
 struct VramDeallocated {
   AUDITLOG_INFO("vram_deallocated", kVram, kRoutine);
-  std::string shard_id;
+  std::string shard_id{};
   std::uint64_t freed_bytes = 0;
   std::uint64_t remaining_used = 0;
   std::uint32_t gpu_device = 0;
-  std::string worker_id;
+  std::string worker_id{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(VramDeallocated, shard_id), AUDITLOG_F(VramDeallocated, freed_bytes),
@@ -435,8 +417,8 @@ struct VramDeallocated {
 // -- Security incidents --
 struct RateLimitExceeded {
   AUDITLOG_INFO("rate_limit_exceeded", kSecurity, kRoutine);  // throttling is expected traffic
-  IpAddr ip;
-  std::string endpoint;
+  IpAddr ip{};
+  std::string endpoint{};
   std::uint32_t limit = 0;
   std::uint32_t actual = 0;
   std::uint32_t window_seconds = 0;
@@ -449,9 +431,9 @@ struct RateLimitExceeded {
 
 struct PathTraversalAttempt {
   AUDITLOG_INFO("path_traversal_attempt", kSecurity, kCritical);
-  ActorInfo actor;
-  std::string attempted_path;
-  std::string endpoint;
+  ActorInfo actor{};
+  std::string attempted_path{};
+  std::string endpoint{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(PathTraversalAttempt, actor),
                       AUDITLOG_F(PathTraversalAttempt, attempted_path),
@@ -461,9 +443,9 @@ struct PathTraversalAttempt {
 
 struct InvalidTokenUsed {
   AUDITLOG_INFO("invalid_token_used", kSecurity, kCritical);
-  IpAddr ip;
-  std::string token_prefix;  // at most the first 6 characters; longer input is cut
-  std::string endpoint;
+  IpAddr ip{};
+  std::string token_prefix{};  // at most the first 6 characters; longer input is cut
+  std::string endpoint{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(InvalidTokenUsed, ip),
                       ::auditlog::internal::Field("token_prefix", &InvalidTokenUsed::token_prefix,
@@ -474,12 +456,12 @@ struct InvalidTokenUsed {
 
 struct PolicyViolation {
   AUDITLOG_INFO("policy_violation", kSecurity, kCritical);
-  std::string policy;
-  std::string violation;
-  std::string details;
-  std::string severity;
-  std::string worker_id;
-  std::string action_taken;
+  std::string policy{};
+  std::string violation{};
+  std::string details{};
+  std::string severity{};
+  std::string worker_id{};
+  std::string action_taken{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(PolicyViolation, policy), AUDITLOG_F(PolicyViolation, violation),
                       AUDITLOG_F(PolicyViolation, details), AUDITLOG_F(PolicyViolation, severity),
@@ -490,9 +472,9 @@ struct PolicyViolation {
 
 struct SuspiciousActivity {
   AUDITLOG_INFO("suspicious_activity", kSecurity, kCritical);
-  ActorInfo actor;
-  std::string activity_type;
-  std::string details;
+  ActorInfo actor{};
+  std::string activity_type{};
+  std::string details{};
   std::uint8_t risk_score = 0;  // 0–100; larger values are rejected
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_F(SuspiciousActivity, actor),
@@ -505,13 +487,13 @@ struct SuspiciousActivity {
 
 struct IntegrityViolation {
   AUDITLOG_INFO("integrity_violation", kSecurity, kCritical);
-  std::string resource_type;
-  std::string resource_id;
-  std::string expected_hash;
-  std::string actual_hash;
-  std::string severity;
-  std::string action_taken;
-  std::optional<std::string> worker_id;
+  std::string resource_type{};
+  std::string resource_id{};
+  std::string expected_hash{};
+  std::string actual_hash{};
+  std::string severity{};
+  std::string action_taken{};
+  std::optional<std::string> worker_id{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(IntegrityViolation, resource_type),
@@ -524,11 +506,11 @@ struct IntegrityViolation {
 
 struct MalformedModelRejected {
   AUDITLOG_INFO("malformed_model_rejected", kSecurity, kCritical);
-  std::string model_ref;
-  std::string validation_error;
-  std::string severity;
-  std::string action_taken;
-  std::optional<std::string> worker_id;
+  std::string model_ref{};
+  std::string validation_error{};
+  std::string severity{};
+  std::string action_taken{};
+  std::optional<std::string> worker_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(MalformedModelRejected, model_ref),
                       AUDITLOG_F(MalformedModelRejected, validation_error),
@@ -540,13 +522,13 @@ struct MalformedModelRejected {
 
 struct ResourceLimitViolation {
   AUDITLOG_INFO("resource_limit_violation", kSecurity, kCritical);
-  std::string resource_type;
-  std::string limit_type;
+  std::string resource_type{};
+  std::string limit_type{};
   std::uint64_t limit_value = 0;
   std::uint64_t actual_value = 0;
-  std::string severity;
-  std::string action_taken;
-  std::optional<std::string> worker_id;
+  std::string severity{};
+  std::string action_taken{};
+  std::optional<std::string> worker_id{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(ResourceLimitViolation, resource_type),
                       AUDITLOG_REQ(ResourceLimitViolation, limit_type),
@@ -561,12 +543,12 @@ struct ResourceLimitViolation {
 // -- Data access (GDPR) --
 struct InferenceExecuted {
   AUDITLOG_INFO("inference_executed", kData, kRoutine);
-  std::string customer_id;
-  std::string job_id;
-  std::string model_ref;
+  std::string customer_id{};
+  std::string job_id{};
+  std::string model_ref{};
   std::uint64_t tokens_processed = 0;
-  std::optional<std::string> provider_id;
-  AuditResult result;
+  std::optional<std::string> provider_id{};
+  AuditResult result{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(InferenceExecuted, customer_id), AUDITLOG_REQ(InferenceExecuted, job_id),
@@ -577,10 +559,10 @@ struct InferenceExecuted {
 
 struct ModelAccessed {
   AUDITLOG_INFO("model_accessed", kData, kRoutine);
-  std::string customer_id;
-  std::string model_ref;
-  std::string access_type;
-  std::optional<std::string> provider_id;
+  std::string customer_id{};
+  std::string model_ref{};
+  std::string access_type{};
+  std::optional<std::string> provider_id{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(ModelAccessed, customer_id), AUDITLOG_REQ(ModelAccessed, model_ref),
@@ -590,9 +572,9 @@ struct ModelAccessed {
 
 struct DataDeleted {
   AUDITLOG_INFO("data_deleted", kData, kRoutine);
-  std::string customer_id;
-  StringList data_types;
-  std::string reason;
+  std::string customer_id{};
+  StringList data_types{};
+  std::string reason{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(DataDeleted, customer_id), AUDITLOG_F(DataDeleted, data_types),
                       AUDITLOG_F(DataDeleted, reason));
@@ -602,9 +584,9 @@ struct DataDeleted {
 // -- Compliance (GDPR requests) --
 struct GdprDataAccessRequest {
   AUDITLOG_INFO("gdpr_data_access_request", kCompliance, kRoutine);
-  std::string customer_id;
-  std::string requester;
-  StringList scope;
+  std::string customer_id{};
+  std::string requester{};
+  StringList scope{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(GdprDataAccessRequest, customer_id),
                       AUDITLOG_REQ(GdprDataAccessRequest, requester),
@@ -614,10 +596,10 @@ struct GdprDataAccessRequest {
 
 struct GdprDataExport {
   AUDITLOG_INFO("gdpr_data_export", kCompliance, kRoutine);
-  std::string customer_id;
-  StringList data_types;
-  std::string export_format;
-  std::string file_hash;
+  std::string customer_id{};
+  StringList data_types{};
+  std::string export_format{};
+  std::string file_hash{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(GdprDataExport, customer_id), AUDITLOG_F(GdprDataExport, data_types),
@@ -627,9 +609,9 @@ struct GdprDataExport {
 
 struct GdprRightToErasure {
   AUDITLOG_INFO("gdpr_right_to_erasure", kCompliance, kRoutine);
-  std::string customer_id;
-  Time completed_at;
-  StringList data_types_deleted;
+  std::string customer_id{};
+  Time completed_at{};
+  StringList data_types_deleted{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(GdprRightToErasure, customer_id),
                       AUDITLOG_F(GdprRightToErasure, completed_at),
@@ -645,11 +627,11 @@ struct GdprRightToErasure {
 // were moved, unchanged, to `quarantine_file` and cut from `segment`.
 struct LogRecovered {
   AUDITLOG_INFO("log_recovered", kSystem, kCritical);
-  std::string segment;
+  std::string segment{};
   std::uint64_t offset = 0;  // where the torn bytes started in the segment
   std::uint64_t length = 0;
-  std::string sha256;  // of the quarantined bytes
-  std::string quarantine_file;
+  std::string sha256{};  // of the quarantined bytes
+  std::string quarantine_file{};
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(LogRecovered, segment), AUDITLOG_F(LogRecovered, offset),
                       AUDITLOG_F(LogRecovered, length), AUDITLOG_REQ(LogRecovered, sha256),
@@ -661,7 +643,7 @@ struct LogRecovered {
 // has now resumed; Emit calls during the suspension were refused and are counted here.
 struct LogWritesResumed {
   AUDITLOG_INFO("log_writes_resumed", kSystem, kCritical);
-  std::string reason;
+  std::string reason{};
   std::uint64_t suspended_ms = 0;
   std::uint64_t refused_emits = 0;
   static constexpr auto Fields() {
@@ -674,11 +656,11 @@ struct LogWritesResumed {
 // Retention compressed a closed segment into `archive` (zstd).
 struct SegmentArchived {
   AUDITLOG_INFO("segment_archived", kSystem, kRoutine);
-  std::string segment;
-  std::string archive;
+  std::string segment{};
+  std::string archive{};
   std::uint64_t segment_bytes = 0;
   std::uint64_t archive_bytes = 0;
-  std::string segment_sha256;
+  std::string segment_sha256{};
   static constexpr auto Fields() {
     return std::tuple(
         AUDITLOG_REQ(SegmentArchived, segment), AUDITLOG_REQ(SegmentArchived, archive),
@@ -691,10 +673,10 @@ struct SegmentArchived {
 // and hash, so the chain of what remains still verifies from that anchor.
 struct SegmentDeleted {
   AUDITLOG_INFO("segment_deleted", kSystem, kRoutine);
-  std::string segment;
+  std::string segment{};
   std::uint64_t first_seq = 0;
   std::uint64_t last_seq = 0;
-  std::string last_hash;
+  std::string last_hash{};
   std::uint64_t age_days = 0;
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(SegmentDeleted, segment), AUDITLOG_F(SegmentDeleted, first_seq),
@@ -709,11 +691,11 @@ struct SegmentDeleted {
 // log's last record is later than the clock. Records after it carry the real clock.
 struct ClockStepped {
   AUDITLOG_INFO("clock_stepped", kSystem, kCritical);
-  std::string direction;          // "backward" or "forward"
-  Time from;                      // what the clock should have read (or the last record's time)
-  Time to;                        // what it read
+  std::string direction{};        // "backward" or "forward"
+  Time from{};                    // what the clock should have read (or the last record's time)
+  Time to{};                      // what it read
   std::uint64_t step_micros = 0;  // the size of the step
-  std::string detected;           // "between_records" or "at_open"
+  std::string detected{};         // "between_records" or "at_open"
   static constexpr auto Fields() {
     return std::tuple(AUDITLOG_REQ(ClockStepped, direction), AUDITLOG_F(ClockStepped, from),
                       AUDITLOG_F(ClockStepped, to), AUDITLOG_F(ClockStepped, step_micros),
@@ -729,8 +711,8 @@ struct ClockStepped {
 //                         .fields = {{"invoice_id", "INV-7"}, {"amount_cents", 129900}},
 //                         .criticality = auditlog::Criticality::kRoutine};
 struct CustomEvent {
-  std::string event_type;  // snake_case ([a-z][a-z0-9_]*, ≤ 64 bytes), not a built-in name
-  Object fields;           // member names snake_case and unique; "event_type" is reserved
+  std::string event_type{};  // snake_case ([a-z][a-z0-9_]*, ≤ 64 bytes), not a built-in name
+  Object fields{};           // member names snake_case and unique; "event_type" is reserved
   Criticality criticality = Criticality::kRoutine;
 };
 
@@ -751,14 +733,16 @@ inline constexpr std::size_t kServiceEventTypeCount = 35;
 inline constexpr std::size_t kBuiltinEventTypeCount = std::variant_size_v<Event> - 1;
 
 // The snake_case type name ("auth_failure", or the custom event's own name).
-std::string_view EventTypeName(const Event& e);
-bool IsCritical(const Event& e);
-Category EventCategory(const Event& e);
+AUDITLOG_EXPORT std::string_view EventTypeName(const Event& e);
+AUDITLOG_EXPORT bool IsCritical(const Event& e);
+AUDITLOG_EXPORT Category EventCategory(const Event& e);
 
 // The EventInfo of every built-in type (the 35 service types, then the system events), in the
 // Event variant's order.
-const std::vector<EventInfo>& BuiltinEventTypes();
+AUDITLOG_EXPORT const std::vector<EventInfo>& BuiltinEventTypes();
 
 #undef AUDITLOG_INFO
+#undef AUDITLOG_REQ
+#undef AUDITLOG_F
 
 }  // namespace auditlog

@@ -19,6 +19,7 @@
 
 #include "auditlog/config.h"
 #include "auditlog/events.h"
+#include "auditlog/export.h"
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
 
@@ -28,7 +29,7 @@ namespace internal {
 class LoggerTestPeer;  // test hooks (src/logger_test_peer.h)
 }  // namespace internal
 
-class Logger {
+class AUDITLOG_EXPORT Logger {
  public:
   // Opens (or creates) the log in config.mode and starts the writer thread (LocalMode; in
   // DisabledMode nothing is opened and no thread runs). Fails with kInvalidArgument for a

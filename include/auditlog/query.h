@@ -32,6 +32,7 @@
 
 #include "auditlog/env.h"
 #include "auditlog/events.h"
+#include "auditlog/export.h"
 #include "auditlog/status.h"
 
 namespace auditlog {
@@ -44,21 +45,21 @@ struct Query {
   //   attempted_user       (auth_failure: who tried to log in),
   //   requester            (gdpr_data_access_request: who asked),
   //   subject              (permission_changed: whose permissions changed).
-  std::optional<std::string> actor;
+  std::optional<std::string> actor{};
   // A resource the event concerns. Matches resource.resource_id, resource.parent_id,
   // model_ref, and every top-level string member of the event whose name ends in "_id"
   // (pool_id, task_id, node_id, shard_id, job_id, customer_id, worker_id, provider_id,
   // resource_id, ... and such members of custom events), except service_id.
-  std::optional<std::string> resource_id;
+  std::optional<std::string> resource_id{};
   // Event type names ("auth_failure"); empty: every type.
-  std::vector<std::string> event_types;
+  std::vector<std::string> event_types{};
   // Inclusive bounds on the record's timestamp.
-  std::optional<Time> start_time;
-  std::optional<Time> end_time;
+  std::optional<Time> start_time{};
+  std::optional<Time> end_time{};
   // Only records marked "critical": true.
   bool critical_only = false;
   // Stop after this many matching records.
-  std::optional<std::uint64_t> limit;
+  std::optional<std::uint64_t> limit{};
 };
 
 struct QueryOptions {
@@ -69,24 +70,24 @@ struct QueryOptions {
 // the same Record does not allocate in steady state.
 struct Record {
   std::uint64_t seq = 0;
-  std::string audit_id;
-  std::string timestamp;       // as stored: "2026-11-27T00:57:42.123456Z"
+  std::string audit_id{};
+  std::string timestamp{};     // as stored: "2026-11-27T00:57:42.123456Z"
   std::int64_t ts_micros = 0;  // the same, in microseconds since the Unix epoch (UTC)
-  std::string service_id;
+  std::string service_id{};
   bool critical = false;
-  std::string event_type;
-  std::string event_json;      // the raw JSON text of the "event" member
-  std::string sanitized_json;  // the raw JSON array of the "sanitized" member; empty if none
-  std::string prev_hash;
-  std::string hash;
-  std::string line;           // the exact record line (JSON), without its '\n'
-  std::string segment;        // segment file name
+  std::string event_type{};
+  std::string event_json{};      // the raw JSON text of the "event" member
+  std::string sanitized_json{};  // the raw JSON array of the "sanitized" member; empty if none
+  std::string prev_hash{};
+  std::string hash{};
+  std::string line{};         // the exact record line (JSON), without its '\n'
+  std::string segment{};      // segment file name
   std::uint64_t line_no = 0;  // 1-based line number in that segment
 
   bool sanitized() const { return !sanitized_json.empty(); }
 };
 
-class QueryCursor {
+class AUDITLOG_EXPORT QueryCursor {
  public:
   // Lists the log's segments and prepares the walk. kInvalidArgument when start_time is
   // after end_time or limit is 0; kNotFound when `dir` does not exist; kIOError.
@@ -129,12 +130,12 @@ enum class TimeBound : std::uint8_t {
 // Parses an RFC 3339 date-time ("2026-11-27T10:00:00Z", "2026-11-27T10:00:00.5+02:00";
 // 'T' may be 't' or a space, 'Z' may be 'z') or a date ("2026-11-27", UTC). kInvalidArgument
 // for anything else (the message describes the expected forms, never echoing the input).
-Result<Time> ParseTime(std::string_view text, TimeBound bound = TimeBound::kStart);
+AUDITLOG_EXPORT Result<Time> ParseTime(std::string_view text, TimeBound bound = TimeBound::kStart);
 
 // Microseconds since the Unix epoch of `t` (and back), the unit of record timestamps.
-std::int64_t TimeToMicros(Time t);
-Time MicrosToTime(std::int64_t micros);
+AUDITLOG_EXPORT std::int64_t TimeToMicros(Time t);
+AUDITLOG_EXPORT Time MicrosToTime(std::int64_t micros);
 // "2026-11-27T00:57:42.123456Z", the record timestamp form.
-std::string FormatTime(Time t);
+AUDITLOG_EXPORT std::string FormatTime(Time t);
 
 }  // namespace auditlog

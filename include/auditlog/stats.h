@@ -46,14 +46,14 @@ struct Stats {
   std::uint64_t segments_created = 0;
   std::uint64_t write_errors = 0;  // failed write attempts (the batch is kept and retried)
   bool writes_failing = false;     // the last write attempt failed; the writer is retrying
-  LatencyHistogram write_latency;
-  LatencyHistogram fsync_latency;
+  LatencyHistogram write_latency{};
+  LatencyHistogram fsync_latency{};
   // The flush mode's batch limits (Batched size/interval, Hybrid batch_size/batch_interval);
   // both 0 for Immediate. events_since_sync should stay below flush_batch_size.
   std::uint64_t flush_batch_size = 0;
   std::int64_t flush_interval_micros = 0;
-  bool failed = false;  // the logger is in its failed (sticky error) state
-  std::string failure;  // the error, when failed
+  bool failed = false;    // the logger is in its failed (sticky error) state
+  std::string failure{};  // the error, when failed
 };
 
 }  // namespace auditlog

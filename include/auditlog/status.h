@@ -10,6 +10,8 @@
 #include <string_view>
 #include <utility>
 
+#include "auditlog/export.h"
+
 namespace auditlog {
 
 // A few codes, each with one meaning.
@@ -27,9 +29,9 @@ enum class StatusCode : std::uint8_t {
 };
 
 // Returns a stable lowercase name for `code`, e.g. "buffer_full".
-std::string_view StatusCodeName(StatusCode code);
+AUDITLOG_EXPORT std::string_view StatusCodeName(StatusCode code);
 
-class [[nodiscard]] Status {
+class [[nodiscard]] AUDITLOG_EXPORT Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auditlog/env.h"
+#include "auditlog/export.h"
 #include "auditlog/status.h"
 
 namespace auditlog {
@@ -38,15 +39,15 @@ enum class FindingKind : std::uint8_t {
 // "malformed_record", "hash_mismatch", "chain_broken", "seq_gap", "duplicate_audit_id",
 // "torn_tail", "bad_segment", "segment_missing", "segment_unexpected", "checksum_mismatch",
 // "manifest_mismatch", "quarantine_unrecorded".
-std::string_view FindingKindName(FindingKind kind);
+AUDITLOG_EXPORT std::string_view FindingKindName(FindingKind kind);
 
 struct Finding {
-  FindingKind kind;
-  std::string file;                  // segment file name (relative to the log directory)
-  std::uint64_t line = 0;            // 1-based line number in that file (0: not about one line)
-  std::uint64_t offset = 0;          // byte offset of the line in that file
-  std::optional<std::uint64_t> seq;  // the record's seq, when it could be read
-  std::string reason;                // at most kMaxFindingReasonBytes (cut with "...")
+  FindingKind kind{};
+  std::string file{};                  // segment file name (relative to the log directory)
+  std::uint64_t line = 0;              // 1-based line number in that file (0: not about one line)
+  std::uint64_t offset = 0;            // byte offset of the line in that file
+  std::optional<std::uint64_t> seq{};  // the record's seq, when it could be read
+  std::string reason{};                // at most kMaxFindingReasonBytes (cut with "...")
   // The same finding on a run of consecutive lines of `file` is kept once: `line` is the
   // run's first line (`offset` and `seq` are that line's), `last_line` its last, and
   // `reason` then starts with "lines X-Y: ". 0 for a finding about one line (or none).
@@ -74,10 +75,10 @@ struct VerifyOptions {
   // set (kInvalidArgument otherwise). A range is verified from an anchored record: the
   // record just before it is read (not itself verified) and its stored hash must be the
   // first record's prev_hash, so a range's chain link is still checked across its boundary.
-  std::optional<std::uint64_t> last_n;  // the last N complete lines of the log
+  std::optional<std::uint64_t> last_n{};  // the last N complete lines of the log
   // The contiguous run of records from the first one stamped at or after `since` up to
   // (excluding) the first one stamped after `until`. Either bound may be left open.
-  std::optional<std::chrono::system_clock::time_point> since, until;
+  std::optional<std::chrono::system_clock::time_point> since{}, until{};
 
   // Threads that parse and hash in parallel (the chain check stays sequential); 0: one
   // per core, at most 8; more than kMaxVerifyThreads: kMaxVerifyThreads. Logs under 8 MiB
@@ -90,27 +91,27 @@ struct VerifyOptions {
   std::size_t max_findings = kDefaultMaxFindings;
 
   // Called on the calling thread about every 100 ms while a large log is being read.
-  std::function<void(const VerifyProgress&)> progress;
+  std::function<void(const VerifyProgress&)> progress{};
 };
 
-struct VerifyReport {
-  std::vector<Finding> findings;       // in the order found, at most VerifyOptions::max_findings
+struct AUDITLOG_EXPORT VerifyReport {
+  std::vector<Finding> findings{};     // in the order found, at most VerifyOptions::max_findings
   std::uint64_t findings_dropped = 0;  // findings found beyond that cap (not kept)
   std::uint64_t segments = 0;
   std::uint64_t records = 0;  // complete record lines read
   std::uint64_t critical_records = 0;
   std::uint64_t bytes = 0;
-  std::optional<std::uint64_t> first_seq, last_seq;
-  std::string first_timestamp, last_timestamp;
-  std::string last_hash;   // hash of the last record: an anchor to publish
-  std::string first_hash;  // hash of the first record verified
+  std::optional<std::uint64_t> first_seq{}, last_seq{};
+  std::string first_timestamp{}, last_timestamp{};
+  std::string last_hash{};   // hash of the last record: an anchor to publish
+  std::string first_hash{};  // hash of the first record verified
 
   // Ranged modes (last_n, since/until): the record just before the range, whose stored
   // hash anchored the first verified record's prev_hash. Unset when the range starts at
   // the log's first record (then the anchor is the genesis value).
   bool ranged = false;
-  std::optional<std::uint64_t> anchor_seq;
-  std::string anchor_hash;
+  std::optional<std::uint64_t> anchor_seq{};
+  std::string anchor_hash{};
 
   // No finding at all.
   bool intact() const { return findings.empty() && findings_dropped == 0; }
@@ -133,6 +134,7 @@ struct VerifyReport {
 //   auto report = auditlog::Verify("/var/lib/audit/queen");
 //   if (!report.ok()) ...;               // I/O error
 //   else if (!report->intact()) ...;     // findings
-Result<VerifyReport> Verify(const std::filesystem::path& dir, const VerifyOptions& options = {});
+AUDITLOG_EXPORT Result<VerifyReport> Verify(const std::filesystem::path& dir,
+                                            const VerifyOptions& options = {});
 
 }  // namespace auditlog

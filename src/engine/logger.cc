@@ -138,7 +138,7 @@ Status ValidateConfig(const Config& c) {
 
 }  // namespace
 
-struct Logger::Impl {
+struct [[gnu::visibility("hidden")]] Logger::Impl {
   explicit Impl(const Config& c)
       : config(c),
         env(c.env != nullptr ? c.env : Env::Default()),

@@ -7,14 +7,16 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 
 #include "auditlog/limits.h"
-#include "util/json_writer.h"
 #include "format/member_names.h"
 #include "format/sanitize.h"
+#include "util/json_writer.h"
 #include "util/sha256.h"
 
 namespace auditlog::internal {
@@ -254,14 +256,32 @@ class Encoder {
     json_ += "}}";
   }
 
+  // The shortest text that reads back as the same double (std::to_chars), which is valid
+  // JSON for every finite value; NaN and infinities have no JSON form.
+  void WriteDouble(double d) {
+    if (!std::isfinite(d)) {
+      Fail(path_, "must be a finite number (NaN and infinities have no JSON form)");
+      return;
+    }
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    json_.append(buf, ec == std::errc() ? end : buf);
+  }
+
   void WriteValue(const Value& v) {
     std::visit(
         [&](const auto& x) {
           using X = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<X, std::string>) {
             WriteString(x, kNone, 0);
+          } else if constexpr (std::is_same_v<X, std::nullptr_t>) {
+            json_ += "null";
           } else if constexpr (std::is_same_v<X, std::int64_t>) {
             AppendInt(x, &json_);
+          } else if constexpr (std::is_same_v<X, std::uint64_t>) {
+            AppendUint(x, &json_);
+          } else if constexpr (std::is_same_v<X, double>) {
+            WriteDouble(x);
           } else if constexpr (std::is_same_v<X, bool>) {
             json_ += x ? "true" : "false";
           } else if (depth_ >= kMaxNestingDepth) {  // a list or object would open one level more

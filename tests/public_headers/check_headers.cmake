@@ -1,0 +1,46 @@
+# Compiles every public header on its own, then consumer.cc, with COMPILER and
+# -std=c++20 -Wall -Wextra -Wpedantic -Werror (-fsyntax-only): a user's strict build must
+# accept <auditlog/...> as it is, including partial designated initializers of the structs.
+# Usage: cmake -DCOMPILER=... -DINCLUDE_DIRS="a;b" -DCONSUMER=consumer.cc -DWORK_DIR=...
+#              -P check_headers.cmake
+foreach(var COMPILER INCLUDE_DIRS CONSUMER WORK_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check_headers.cmake: ${var} is not set")
+  endif()
+endforeach()
+set(flags -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror)
+foreach(dir IN LISTS INCLUDE_DIRS)
+  list(APPEND flags -I${dir})
+endforeach()
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+set(sources)
+foreach(dir IN LISTS INCLUDE_DIRS)
+  file(GLOB_RECURSE headers RELATIVE ${dir} ${dir}/auditlog/*.h)
+  foreach(header IN LISTS headers)
+    string(MAKE_C_IDENTIFIER ${header} stem)
+    set(tu ${WORK_DIR}/${stem}.cc)
+    file(WRITE ${tu} "#include <${header}>\n")
+    list(APPEND sources ${tu})
+  endforeach()
+endforeach()
+list(LENGTH sources header_count)
+if(header_count LESS 10)
+  message(FATAL_ERROR "found only ${header_count} public headers in ${INCLUDE_DIRS}")
+endif()
+list(APPEND sources ${CONSUMER})
+
+set(failures "")
+foreach(tu IN LISTS sources)
+  execute_process(COMMAND ${COMPILER} ${flags} ${tu}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR err MATCHES "(warning|error):")
+    file(READ ${tu} text)
+    string(APPEND failures "---- ${tu} (${text})\n${out}${err}\n")
+  endif()
+endforeach()
+if(failures)
+  message(FATAL_ERROR "${COMPILER} ${flags} rejected:\n${failures}")
+endif()
+message(STATUS "${COMPILER}: ${header_count} headers alone and ${CONSUMER} compile cleanly")
