@@ -31,4 +31,8 @@ if(NOT rc EQUAL 0)
 endif()
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 run(${CXX} -std=c++20 ${CONSUMER_SOURCE_DIR}/main.cc -o ${WORK_DIR}/pc_consumer ${pc_flags})
+# When the shared library is installed too, -lauditlog links it: the program then finds it
+# in the scratch prefix's libdir.
+get_filename_component(lib_dir ${pc_dir} DIRECTORY)
+set(ENV{LD_LIBRARY_PATH} ${lib_dir})
 run(${WORK_DIR}/pc_consumer ${WORK_DIR}/pc_log)
