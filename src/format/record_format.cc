@@ -10,13 +10,13 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "auditlog/limits.h"
 #include "format/member_names.h"
+#include "util/civil_time.h"
 #include "util/json_writer.h"
 #include "util/sha256.h"
 
@@ -72,39 +72,7 @@ void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view ser
   out->append("\"}\n");
 }
 
-std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
-  // 0123456789012345678901234567
-  // 2026-11-27T00:57:42.123456Z
-  if (ts.size() != 27) return std::nullopt;
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-  for (std::size_t i = 0; i < ts.size(); ++i) {
-    if (kShape[i] == 'd' ? (ts[i] < '0' || ts[i] > '9') : ts[i] != kShape[i]) return std::nullopt;
-  }
-  auto num = [&](std::size_t pos, std::size_t len) {
-    int v = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (ts[i] - '0');
-    return v;
-  };
-  const int year = num(0, 4), mon = num(5, 2), day = num(8, 2);
-  const int hour = num(11, 2), min = num(14, 2), sec = num(17, 2);
-  // Writers never produce a leap second (":60"), so it is rejected like any other
-  // out-of-range field.
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) {
-    return std::nullopt;
-  }
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (day > kMonthDays[mon - 1] + (mon == 2 && leap ? 1 : 0)) return std::nullopt;  // Feb 30
-  // Days since 1970-01-01 in the proleptic Gregorian calendar (what timegm() computes, but
-  // without its time-zone machinery, which costs more than the rest of a record's checks).
-  const int y = year - (mon <= 2 ? 1 : 0);
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + day - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  return ((days * 86400 + hour * 3600 + min * 60 + sec) * 1000000) + num(20, 6);
-}
+std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) { return ParseTimestamp(ts); }
 
 // ---------------------------------------------------------------------------------------
 

@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "format/log_dir.h"
-#include "read/line_reader.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "storage/zstd_file.h"
+#include "util/civil_time.h"
 
 namespace auditlog::internal {
 
@@ -38,11 +39,6 @@ Status SeqExhausted(const std::string& what, std::uint64_t seq) {
       what + " has seq " + std::to_string(seq) + ", and " + std::to_string(kMaxSeq) +
       " is the largest a log may use: the log cannot continue without reusing seq numbers "
       "(start a new log directory)");
-}
-
-std::int64_t UtcDay(std::int64_t micros) {
-  constexpr std::int64_t kDay = 86400LL * 1000000;
-  return micros >= 0 ? micros / kDay : (micros - kDay + 1) / kDay;
 }
 
 // Reads a whole segment and fills the counting members of `entry` (records, first/last seq
