@@ -3,10 +3,7 @@
 
 #include <simdjson.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +15,7 @@
 #include "format/member_names.h"
 #include "util/civil_time.h"
 #include "util/json_writer.h"
+#include "util/port/simd_scan.h"
 #include "util/sha256.h"
 
 namespace auditlog::internal {
@@ -192,45 +190,6 @@ Status ScanLineSlow(std::string_view line) {
   return Status::Ok();
 }
 
-// Bit masks of 64 bytes of a line: bit k describes p[k].
-struct ByteMasks {
-  std::uint64_t quote = 0, backslash = 0, space = 0;
-  std::uint64_t control = 0;  // 0x00-0x1F and 0x7F
-  std::uint64_t high = 0;     // 0x80-0xFF
-};
-
-inline ByteMasks Classify64(const unsigned char* p) {
-  ByteMasks m;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
-                space = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7F);
-  for (int k = 0; k < 4; ++k) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    auto bits = [&](__m128i eq) {
-      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(eq))) << (16 * k);
-    };
-    const std::uint64_t high = bits(v);  // the sign bits
-    m.high |= high;
-    m.quote |= bits(_mm_cmpeq_epi8(v, quote));
-    m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
-    m.space |= bits(_mm_cmpeq_epi8(v, space));
-    // Signed compare: bytes >= 0x80 are negative and also "less than" 0x20.
-    m.control |= (bits(_mm_cmplt_epi8(v, space)) & ~high) | bits(_mm_cmpeq_epi8(v, del));
-  }
-#else
-  for (int k = 0; k < 64; ++k) {
-    const unsigned b = p[k];
-    const std::uint64_t bit = std::uint64_t{1} << k;
-    m.quote |= b == '"' ? bit : 0;
-    m.backslash |= b == '\\' ? bit : 0;
-    m.space |= b == ' ' ? bit : 0;
-    m.control |= (b < 0x20 || b == 0x7F) ? bit : 0;
-    m.high |= b >= 0x80 ? bit : 0;
-  }
-#endif
-  return m;
-}
-
 // True when the line certainly passes ScanLineSlow and has no backslash (so that the raw
 // text of every string in it is the string's value). False decides nothing: ScanLineSlow
 // then checks the line. 64 bytes at a time: a space is inside a string exactly when an odd
@@ -250,7 +209,7 @@ bool ScanLineFast(std::string_view line) {
     }
     if ((m.control | m.backslash) != 0) return false;
     for (std::uint64_t h = m.high; h != 0; h &= h - 1) {
-      const std::size_t i = base + static_cast<std::size_t>(__builtin_ctzll(h));
+      const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(h));
       if (data[i] >= 0xC2 && ForbiddenSequenceAt(line, i)) return false;
     }
     // Prefix XOR: bit k = parity of the quotes at positions <= k in this block.
