@@ -72,7 +72,8 @@ TEST(Utf8Test, OverlongFormsAreRejected) {
 
 TEST(Utf8Test, SurrogatesAreRejected) {
   char32_t cp;
-  for (char32_t s = 0xD800; s <= 0xDFFF; ++s) EXPECT_EQ(Decode(Encode(s), &cp), 0u) << static_cast<unsigned>(s);
+  for (char32_t s = 0xD800; s <= 0xDFFF; ++s)
+    EXPECT_EQ(Decode(Encode(s), &cp), 0u) << static_cast<unsigned>(s);
   EXPECT_EQ(Decode("\xED\x9F\xBF", &cp), 3u);  // U+D7FF
   EXPECT_EQ(Decode("\xEE\x80\x80", &cp), 3u);  // U+E000
 }
