@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <ctime>
 #include <map>
+
+#include "util/civil_time.h"
 
 namespace auditlog::internal {
 
@@ -21,13 +22,6 @@ int Number(std::string_view digits) {
   return v;
 }
 
-bool IsCalendarDate(int year, int month, int day) {
-  if (month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  return day <= kMonthDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -35,13 +29,12 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }  // namespace
 
 std::string SegmentFileName(std::uint64_t index, std::int64_t created_micros) {
-  const std::time_t t = static_cast<std::time_t>(created_micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
+  // The day of the creation second (micros / 10^6 rounds toward zero, as it always did).
+  const CivilDate date = CivilFromDays(UtcDay(created_micros / 1000000 * 1000000));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%010llu-%04d-%02d-%02d.audit",
-                static_cast<unsigned long long>(index), tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday);
+  std::snprintf(buf, sizeof buf, "%010llu-%04lld-%02u-%02u.audit",
+                static_cast<unsigned long long>(index), static_cast<long long>(date.year),
+                date.month, date.day);
   return buf;
 }
 
@@ -55,8 +48,8 @@ std::optional<std::uint64_t> ParseSegmentFileName(std::string_view name) {
       !AllDigits(date.substr(5, 2)) || !AllDigits(date.substr(8, 2))) {
     return std::nullopt;
   }
-  if (!IsCalendarDate(Number(date.substr(0, 4)), Number(date.substr(5, 2)),
-                      Number(date.substr(8, 2)))) {
+  if (!DaysFromCivil(Number(date.substr(0, 4)), static_cast<unsigned>(Number(date.substr(5, 2))),
+                     static_cast<unsigned>(Number(date.substr(8, 2))))) {
     return std::nullopt;
   }
   if (!AllDigits(name.substr(0, 10))) return std::nullopt;

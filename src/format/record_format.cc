@@ -3,21 +3,19 @@
 
 #include <simdjson.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "auditlog/limits.h"
-#include "util/json_writer.h"
 #include "format/member_names.h"
+#include "util/civil_time.h"
+#include "util/json_writer.h"
+#include "util/port/simd_scan.h"
 #include "util/sha256.h"
 
 namespace auditlog::internal {
@@ -72,39 +70,7 @@ void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view ser
   out->append("\"}\n");
 }
 
-std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) {
-  // 0123456789012345678901234567
-  // 2026-11-27T00:57:42.123456Z
-  if (ts.size() != 27) return std::nullopt;
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-  for (std::size_t i = 0; i < ts.size(); ++i) {
-    if (kShape[i] == 'd' ? (ts[i] < '0' || ts[i] > '9') : ts[i] != kShape[i]) return std::nullopt;
-  }
-  auto num = [&](std::size_t pos, std::size_t len) {
-    int v = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (ts[i] - '0');
-    return v;
-  };
-  const int year = num(0, 4), mon = num(5, 2), day = num(8, 2);
-  const int hour = num(11, 2), min = num(14, 2), sec = num(17, 2);
-  // Writers never produce a leap second (":60"), so it is rejected like any other
-  // out-of-range field.
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) {
-    return std::nullopt;
-  }
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (day > kMonthDays[mon - 1] + (mon == 2 && leap ? 1 : 0)) return std::nullopt;  // Feb 30
-  // Days since 1970-01-01 in the proleptic Gregorian calendar (what timegm() computes, but
-  // without its time-zone machinery, which costs more than the rest of a record's checks).
-  const int y = year - (mon <= 2 ? 1 : 0);
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + day - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  return ((days * 86400 + hour * 3600 + min * 60 + sec) * 1000000) + num(20, 6);
-}
+std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) { return ParseTimestamp(ts); }
 
 // ---------------------------------------------------------------------------------------
 
@@ -224,45 +190,6 @@ Status ScanLineSlow(std::string_view line) {
   return Status::Ok();
 }
 
-// Bit masks of 64 bytes of a line: bit k describes p[k].
-struct ByteMasks {
-  std::uint64_t quote = 0, backslash = 0, space = 0;
-  std::uint64_t control = 0;  // 0x00-0x1F and 0x7F
-  std::uint64_t high = 0;     // 0x80-0xFF
-};
-
-inline ByteMasks Classify64(const unsigned char* p) {
-  ByteMasks m;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
-                space = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7F);
-  for (int k = 0; k < 4; ++k) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    auto bits = [&](__m128i eq) {
-      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(eq))) << (16 * k);
-    };
-    const std::uint64_t high = bits(v);  // the sign bits
-    m.high |= high;
-    m.quote |= bits(_mm_cmpeq_epi8(v, quote));
-    m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
-    m.space |= bits(_mm_cmpeq_epi8(v, space));
-    // Signed compare: bytes >= 0x80 are negative and also "less than" 0x20.
-    m.control |= (bits(_mm_cmplt_epi8(v, space)) & ~high) | bits(_mm_cmpeq_epi8(v, del));
-  }
-#else
-  for (int k = 0; k < 64; ++k) {
-    const unsigned b = p[k];
-    const std::uint64_t bit = std::uint64_t{1} << k;
-    m.quote |= b == '"' ? bit : 0;
-    m.backslash |= b == '\\' ? bit : 0;
-    m.space |= b == ' ' ? bit : 0;
-    m.control |= (b < 0x20 || b == 0x7F) ? bit : 0;
-    m.high |= b >= 0x80 ? bit : 0;
-  }
-#endif
-  return m;
-}
-
 // True when the line certainly passes ScanLineSlow and has no backslash (so that the raw
 // text of every string in it is the string's value). False decides nothing: ScanLineSlow
 // then checks the line. 64 bytes at a time: a space is inside a string exactly when an odd
@@ -282,7 +209,7 @@ bool ScanLineFast(std::string_view line) {
     }
     if ((m.control | m.backslash) != 0) return false;
     for (std::uint64_t h = m.high; h != 0; h &= h - 1) {
-      const std::size_t i = base + static_cast<std::size_t>(__builtin_ctzll(h));
+      const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(h));
       if (data[i] >= 0xC2 && ForbiddenSequenceAt(line, i)) return false;
     }
     // Prefix XOR: bit k = parity of the quotes at positions <= k in this block.
@@ -300,120 +227,149 @@ bool ScanLineFast(std::string_view line) {
   return true;
 }
 
-}  // namespace
+// The steps of RecordParser::Parse, in the order it runs them. Each is called from one place
+// in this file, so the compiler inlines them and the hot path costs what one function did.
 
-Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_hash) {
-  *out = RecordView{};
-  const bool clean = ScanLineFast(line);
-  if (!clean) AUDITLOG_RETURN_IF_ERROR(ScanLineSlow(line));
+// The line's last 75 bytes are the "hash" member (checked before parsing so that a line cut
+// short is named as such, not as invalid JSON).
+Status CheckHashSuffix(std::string_view line) {
   if (line.size() <= kHashSuffixBytes || line.substr(line.size() - 2) != "\"}" ||
       line.substr(line.size() - kHashSuffixBytes, kHashMemberPrefix.size()) != kHashMemberPrefix) {
     return Bad("line does not end with the \"hash\" member");
   }
+  return Status::Ok();
+}
+
+// Parses `line` as JSON into `parser` and returns its top-level object.
+Status ParseObject(simdjson::dom::parser* parser, std::string_view line,
+                   simdjson::dom::object* obj) {
   simdjson::dom::element root;
-  if (auto err = impl_->parser.parse(line.data(), line.size()).get(root)) {
+  if (auto err = parser->parse(line.data(), line.size()).get(root)) {
     if (err == simdjson::DEPTH_ERROR) {
       return Bad("nested deeper than the readers' limit of " +
                  std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels");
     }
     return Bad(std::string("not valid JSON: ") + simdjson::error_message(err));
   }
-  simdjson::dom::object obj;
-  if (root.get_object().get(obj)) return Bad("record is not a JSON object");
+  if (root.get_object().get(*obj)) return Bad("record is not a JSON object");
+  return Status::Ok();
+}
 
-  // The switch below relies on this order.
-  static constexpr std::string_view kOrder[] = {"v",          "seq",      "audit_id", "timestamp",
-                                                "service_id", "critical", "event",    "sanitized",
-                                                "prev_hash",  "hash"};
-  std::size_t next = 0;  // index into kOrder of the next allowed member
-  simdjson::dom::element event_el;
-  simdjson::dom::element sanitized_el;
+// The members of a version-1 record in their required order; ReadMember's switch relies on
+// it. Only "sanitized" may be left out.
+constexpr std::string_view kOrder[] = {"v",        "seq",   "audit_id",  "timestamp", "service_id",
+                                       "critical", "event", "sanitized", "prev_hash", "hash"};
+constexpr std::size_t kSanitizedIndex = 7;
+
+// The index into kOrder of member `key`, which comes where kOrder[next] is expected: `next`
+// itself in the common case, else a later member when only optional ones were skipped. A
+// member that is unknown, repeated, out of order or follows a missing one is an error.
+Status MemberIndex(std::string_view key, std::size_t next, std::size_t* idx) {
+  *idx = next;
+  if (next < std::size(kOrder) && kOrder[next] == key) return Status::Ok();
+  std::size_t i = next;
+  while (i < std::size(kOrder) && kOrder[i] != key) ++i;
+  if (i == std::size(kOrder)) {
+    for (std::size_t k = 0; k < std::size(kOrder); ++k) {
+      if (kOrder[k] == key) {
+        return Bad("member \"" + std::string(key) + "\" is duplicated or out of order");
+      }
+    }
+    return Bad("unknown member \"" + std::string(key) + "\"");
+  }
+  for (std::size_t k = next; k < i; ++k) {
+    if (k != kSanitizedIndex) return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
+  }
+  *idx = i;
+  return Status::Ok();
+}
+
+// The nested values of a record, kept for the duplicate-name check and the raw views.
+struct NestedValues {
+  simdjson::dom::element event;
+  simdjson::dom::element sanitized;
   bool have_sanitized = false;
+};
+
+// Checks the type and form of member kOrder[idx] with value `v` and stores it in `out` (or,
+// for the nested values, in `nested`).
+Status ReadMember(std::size_t idx, simdjson::dom::element v, RecordView* out,
+                  NestedValues* nested) {
+  switch (idx) {
+    case 0: {  // v
+      std::uint64_t ver;
+      if (v.get_uint64().get(ver) || ver != kFormatVersion) return Bad("\"v\" is not 1");
+      break;
+    }
+    case 1:  // seq
+      if (v.get_uint64().get(out->seq) || out->seq == 0)
+        return Bad("\"seq\" is not a positive integer");
+      break;
+    case 2:  // audit_id
+      if (v.get_string().get(out->audit_id)) return Bad("\"audit_id\" is not a string");
+      break;
+    case 3: {  // timestamp
+      if (v.get_string().get(out->timestamp)) return Bad("\"timestamp\" is not a string");
+      auto ts = ParseRecordTimestamp(out->timestamp);
+      if (!ts) return Bad("\"timestamp\" is not RFC 3339 UTC with 6 fraction digits");
+      out->ts_micros = *ts;
+      break;
+    }
+    case 4:  // service_id
+      if (v.get_string().get(out->service_id)) return Bad("\"service_id\" is not a string");
+      break;
+    case 5:  // critical
+      if (v.get_bool().get(out->critical)) return Bad("\"critical\" is not a boolean");
+      break;
+    case 6: {  // event
+      simdjson::dom::object ev;
+      if (v.get_object().get(ev)) return Bad("\"event\" is not an object");
+      auto first = ev.begin();
+      if (first == ev.end() || (*first).key != "event_type" ||
+          (*first).value.get_string().get(out->event_type)) {
+        return Bad("\"event\" does not start with a string \"event_type\"");
+      }
+      nested->event = v;
+      break;
+    }
+    case kSanitizedIndex:  // sanitized
+      if (!v.is_array()) return Bad("\"sanitized\" is not an array");
+      nested->sanitized = v;
+      nested->have_sanitized = true;
+      break;
+    case 8:  // prev_hash
+      if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
+        return Bad("\"prev_hash\" is not 64 lowercase hex digits");
+      }
+      break;
+    default:  // hash
+      if (v.get_string().get(out->hash) || !IsLowerHex64(out->hash)) {
+        return Bad("\"hash\" is not 64 lowercase hex digits");
+      }
+      break;
+  }
+  return Status::Ok();
+}
+
+// Reads every member of the record object in order (§3 of docs/FORMAT.md).
+Status ReadMembers(simdjson::dom::object obj, RecordView* out, NestedValues* nested) {
+  std::size_t next = 0;  // index into kOrder of the next allowed member
   for (auto field : obj) {
-    const std::string_view key = field.key;
-    std::size_t idx = next;
-    if (idx >= std::size(kOrder) || kOrder[idx] != key) {  // not simply the next member
-      while (idx < std::size(kOrder) && kOrder[idx] != key) ++idx;
-      if (idx == std::size(kOrder)) {
-        for (std::size_t k = 0; k < std::size(kOrder); ++k) {
-          if (kOrder[k] == key) {
-            return Bad("member \"" + std::string(key) + "\" is duplicated or out of order");
-          }
-        }
-        return Bad("unknown member \"" + std::string(key) + "\"");
-      }
-      for (std::size_t k = next; k < idx; ++k) {
-        if (kOrder[k] != "sanitized")
-          return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
-      }
-    }
+    std::size_t idx;
+    AUDITLOG_RETURN_IF_ERROR(MemberIndex(field.key, next, &idx));
     next = idx + 1;
-    auto v = field.value;
-    switch (idx) {  // kOrder[idx] == key
-      case 0: {     // v
-        std::uint64_t ver;
-        if (v.get_uint64().get(ver) || ver != kFormatVersion) return Bad("\"v\" is not 1");
-        break;
-      }
-      case 1:  // seq
-        if (v.get_uint64().get(out->seq) || out->seq == 0)
-          return Bad("\"seq\" is not a positive integer");
-        break;
-      case 2:  // audit_id
-        if (v.get_string().get(out->audit_id)) return Bad("\"audit_id\" is not a string");
-        break;
-      case 3: {  // timestamp
-        if (v.get_string().get(out->timestamp)) return Bad("\"timestamp\" is not a string");
-        auto ts = ParseRecordTimestamp(out->timestamp);
-        if (!ts) return Bad("\"timestamp\" is not RFC 3339 UTC with 6 fraction digits");
-        out->ts_micros = *ts;
-        break;
-      }
-      case 4:  // service_id
-        if (v.get_string().get(out->service_id)) return Bad("\"service_id\" is not a string");
-        break;
-      case 5:  // critical
-        if (v.get_bool().get(out->critical)) return Bad("\"critical\" is not a boolean");
-        break;
-      case 6: {  // event
-        simdjson::dom::object ev;
-        if (v.get_object().get(ev)) return Bad("\"event\" is not an object");
-        auto first = ev.begin();
-        if (first == ev.end() || (*first).key != "event_type" ||
-            (*first).value.get_string().get(out->event_type)) {
-          return Bad("\"event\" does not start with a string \"event_type\"");
-        }
-        event_el = v;
-        break;
-      }
-      case 7:  // sanitized
-        if (!v.is_array()) return Bad("\"sanitized\" is not an array");
-        sanitized_el = v;
-        have_sanitized = true;
-        break;
-      case 8:  // prev_hash
-        if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
-          return Bad("\"prev_hash\" is not 64 lowercase hex digits");
-        }
-        break;
-      default:  // hash
-        if (v.get_string().get(out->hash) || !IsLowerHex64(out->hash)) {
-          return Bad("\"hash\" is not 64 lowercase hex digits");
-        }
-        break;
-    }
+    AUDITLOG_RETURN_IF_ERROR(ReadMember(idx, field.value, out, nested));
   }
   if (next != std::size(kOrder)) return Bad("missing member \"hash\"");
-  AUDITLOG_RETURN_IF_ERROR(CheckNoDuplicates(event_el, "\"event\"", &impl_->keys, &impl_->order));
-  if (have_sanitized) {
-    AUDITLOG_RETURN_IF_ERROR(
-        CheckNoDuplicates(sanitized_el, "\"sanitized\"", &impl_->keys, &impl_->order));
-  }
+  return Status::Ok();
+}
 
-  // Raw views of the nested values, for readers that re-parse only what they need. The
-  // members before "event" are scalars whose strings cannot hold `,"` (a raw quote in a
-  // string is always escaped), so the first `,"event":` is the member; its value's extent is
-  // found by bracket matching, since any member name may occur inside a custom event.
+// Sets out->event_json and out->sanitized_json to the raw text of those values, for readers
+// that re-parse only what they need. The members before "event" are scalars whose strings
+// cannot hold `,"` (a raw quote in a string is always escaped), so the first `,"event":` is
+// the member; its value's extent is found by bracket matching, since any member name may
+// occur inside a custom event. `clean`: ScanLineFast passed (no backslash in the line).
+Status FindRawNestedJson(std::string_view line, bool clean, bool have_sanitized, RecordView* out) {
   static constexpr std::string_view kEventKey = ",\"event\":";
   static constexpr std::string_view kSanitizedKey = ",\"sanitized\":";
   std::size_t event_at = line.find(kEventKey);
@@ -434,14 +390,38 @@ Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_
       out->sanitized_json = line.substr(san_at, ValueEnd(line, san_at) - san_at);
     }
   }
+  return Status::Ok();
+}
+
+// True when the SHA-256 of the bytes the hash covers is `stored` (64 hex digits).
+bool HashMatches(std::string_view line, std::string_view stored) {
+  char hex[64];
+  ToHex(Sha256(line.substr(0, line.size() - kHashSuffixBytes)), hex);
+  return std::string_view(hex, 64) == stored;
+}
+
+}  // namespace
+
+Status RecordParser::Parse(std::string_view line, RecordView* out, bool compute_hash) {
+  *out = RecordView{};
+  const bool clean = ScanLineFast(line);
+  if (!clean) AUDITLOG_RETURN_IF_ERROR(ScanLineSlow(line));
+  AUDITLOG_RETURN_IF_ERROR(CheckHashSuffix(line));
+  simdjson::dom::object obj;
+  AUDITLOG_RETURN_IF_ERROR(ParseObject(&impl_->parser, line, &obj));
+  NestedValues nested;
+  AUDITLOG_RETURN_IF_ERROR(ReadMembers(obj, out, &nested));
+  AUDITLOG_RETURN_IF_ERROR(
+      CheckNoDuplicates(nested.event, "\"event\"", &impl_->keys, &impl_->order));
+  if (nested.have_sanitized) {
+    AUDITLOG_RETURN_IF_ERROR(
+        CheckNoDuplicates(nested.sanitized, "\"sanitized\"", &impl_->keys, &impl_->order));
+  }
+  AUDITLOG_RETURN_IF_ERROR(FindRawNestedJson(line, clean, nested.have_sanitized, out));
   // The stored hash is 64 hex digits at a fixed place: it is a view into the line, not into
   // the parser, so it survives the next Parse() only as long as the line does.
   out->hash = line.substr(line.size() - 66, 64);
-  if (compute_hash) {
-    char hex[64];
-    ToHex(Sha256(line.substr(0, line.size() - kHashSuffixBytes)), hex);
-    out->hash_matches = std::string_view(hex, 64) == out->hash;
-  }
+  if (compute_hash) out->hash_matches = HashMatches(line, out->hash);
   return Status::Ok();
 }
 

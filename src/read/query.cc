@@ -4,12 +4,12 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <ctime>
 
-#include "util/json_writer.h"
+#include "format/record_format.h"
 #include "read/line_reader.h"
 #include "read/query_internal.h"
-#include "format/record_format.h"
+#include "util/civil_time.h"
+#include "util/json_writer.h"
 
 namespace auditlog {
 
@@ -54,7 +54,6 @@ bool Digits(std::string_view s, std::size_t pos, std::size_t n, int* out) {
 
 Result<Time> ParseTime(std::string_view s, TimeBound bound) {
   const Status bad = Status::InvalidArgument(std::string(kTimeForms));
-  std::tm tm{};
   int year = 0, mon = 0, day = 0;
   if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mon) ||
       s[7] != '-' || !Digits(s, 8, 2, &day)) {
@@ -100,21 +99,18 @@ Result<Time> ParseTime(std::string_view s, TimeBound bound) {
     }
     if (pos != s.size()) return bad;
   }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return bad;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  const std::tm copy = tm;
-  const std::time_t secs = timegm(&tm);
-  if (tm.tm_mday != copy.tm_mday || tm.tm_mon != copy.tm_mon) return bad;  // Feb 30
+  if (hour > 23 || min > 59 || sec > 60) return bad;
+  // A leap second is accepted as the first second of the next minute, but not when that
+  // is the next day.
+  if (sec == 60 && hour == 23 && min == 59) return bad;
+  const auto days =
+      internal::DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  if (!days) return bad;  // Feb 30
   // Time counts nanoseconds in an int64: it ends in 2262 (and begins in 1677). A date
   // beyond is refused rather than wrapped into a wrong instant (issue 8 case 17).
   constexpr std::int64_t kMinSecs = -9223200000;  // 1677-09-23T00:00:00Z
   constexpr std::int64_t kMaxSecs = 9223199999;   // 2262-04-09T23:59:59Z
-  const auto local = static_cast<std::int64_t>(secs);
+  const std::int64_t local = *days * 86400 + hour * 3600 + min * 60 + sec;
   if (local < kMinSecs || local > kMaxSecs) {
     return Status::InvalidArgument(
         "out of range: only dates from 1677-09-23 to 2262-04-09 can be represented");

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "storage/zstd_file.h"
 #include "util/json_writer.h"
 #include "util/sha256.h"
 #include "util/thread_start.h"
-#include "storage/zstd_file.h"
 
 namespace auditlog::internal {
 
@@ -412,92 +412,88 @@ void ManifestChecker::CheckEntryFields(const SegmentEntry& e, const Seen& s, con
           d.text());
 }
 
-void ManifestChecker::Finish(std::vector<Finding>* findings) {
-  if (thread_.joinable()) thread_.join();
-  findings_ = findings;
+void ManifestChecker::FinishChecksums() {
   for (auto& [name, sum] : checksums_) {
     if (!sum.content_done) ComputeContentChecksum(name, &sum);
     // As if read in one go: the content first, then the archive file.
     if (sum.status.ok() && !sum.archive_status.ok()) sum.status = sum.archive_status;
   }
-  std::string manifest_name(kManifestFileName);
+}
 
-  CheckQuarantineFiles();
-  CheckTimestampOrder();
+void ManifestChecker::ReportNoManifest() {
+  const std::string manifest_name(kManifestFileName);
+  if (!manifest_status_.ok()) {
+    Add(FindingKind::kManifestMismatch, manifest_name,
+        "cannot be read: " + manifest_status_.message());
+  } else if (!segment_names_.empty()) {
+    Add(FindingKind::kManifestMismatch, manifest_name,
+        "missing, although the log has segment files (removed or never written)");
+  }
+}
 
-  if (!manifest_) {
-    if (!manifest_status_.ok()) {
-      Add(FindingKind::kManifestMismatch, manifest_name,
-          "cannot be read: " + manifest_status_.message());
-    } else if (!segment_names_.empty()) {
-      Add(FindingKind::kManifestMismatch, manifest_name,
-          "missing, although the log has segment files (removed or never written)");
-    }
+void ManifestChecker::CheckListedSegment(const SegmentEntry& e,
+                                         const std::set<std::string>& present) {
+  if (e.state == SegmentState::kDeleted) return;
+  const std::string archive = e.name + std::string(kArchiveSuffix);
+  if (!present.count(e.name) && !present.count(archive)) {
+    // The chain says retention deleted it (the manifest update may not have happened).
+    if (chained_deletions_.count(e.name)) return;
+    Add(FindingKind::kSegmentMissing, e.name,
+        "listed in the manifest (" + SeqRange(e) + ") but not in the log directory");
     return;
   }
-  const Manifest& m = *manifest_;
-  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
-  std::uint64_t max_index = 0;
-  for (const SegmentEntry& e : m.segments) {
-    max_index = std::max(max_index, e.index);
-    if (e.state == SegmentState::kDeleted) continue;
-    const std::string archive = e.name + std::string(kArchiveSuffix);
-    if (!present.count(e.name) && !present.count(archive)) {
-      // The chain says retention deleted it (the manifest update may not have happened).
-      if (chained_deletions_.count(e.name)) continue;
-      Add(FindingKind::kSegmentMissing, e.name,
-          "listed in the manifest (" + SeqRange(e) + ") but not in the log directory");
-      continue;
-    }
-    const auto seen = seen_.find(e.name);
-    const Seen none;
-    const Seen& s = seen == seen_.end() ? none : seen->second;
-    if (e.state == SegmentState::kActive) {  // its manifest entry may lag behind
-      CheckEntryFields(e, s, nullptr);
-      continue;
-    }
-    const Checksum& sum = checksums_[e.name];
-    if (!sum.status.ok()) {
-      Add(FindingKind::kBadSegment, e.name, "cannot be checksummed: " + sum.status.message());
-      continue;
-    }
-    if (sum.content_sha256 != e.sha256) {
-      Add(FindingKind::kChecksumMismatch, e.name,
-          "contents (" + std::to_string(sum.content_bytes) +
-              " bytes) do not match the SHA-256 "
-              "the manifest recorded when the segment was closed (" +
-              std::to_string(e.bytes) + " bytes): the file was altered or replaced");
-    }
-    if (e.state == SegmentState::kArchived && !present.count(e.name) &&
-        sum.archive_sha256 != e.archive_sha256) {
-      Add(FindingKind::kChecksumMismatch, archive,
-          "archive does not match the SHA-256 the manifest recorded for it");
-    }
-    if (e.records > 0 && s.last_seq < e.last_seq) {
-      Add(FindingKind::kManifestMismatch, e.name,
-          "records missing at the end: the manifest says the segment ends at seq " +
-              std::to_string(e.last_seq) + ", the file " +
-              (s.records ? "ends at seq " + std::to_string(s.last_seq) : std::string("has none")));
-    } else {
-      CheckEntryFields(e, s, &sum);
-    }
-    const fs::path companion = dir_ / (e.name + ".sha256");
-    auto text = ReadFileToString(env_, companion);
-    if (!text.ok()) {
-      Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
-          text.status().code() == StatusCode::kNotFound
-              ? std::string("checksum file is missing")
-              : "checksum file cannot be read: " + text.status().message());
-    } else if (*text != ChecksumFileContents(e.sha256, e.name)) {
-      Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
-          "checksum file does not match the manifest");
-    }
+  const auto seen = seen_.find(e.name);
+  const Seen none;
+  const Seen& s = seen == seen_.end() ? none : seen->second;
+  if (e.state == SegmentState::kActive) {  // its manifest entry may lag behind
+    CheckEntryFields(e, s, nullptr);
+    return;
   }
+  const Checksum& sum = checksums_[e.name];
+  if (!sum.status.ok()) {
+    Add(FindingKind::kBadSegment, e.name, "cannot be checksummed: " + sum.status.message());
+    return;
+  }
+  if (sum.content_sha256 != e.sha256) {
+    Add(FindingKind::kChecksumMismatch, e.name,
+        "contents (" + std::to_string(sum.content_bytes) +
+            " bytes) do not match the SHA-256 "
+            "the manifest recorded when the segment was closed (" +
+            std::to_string(e.bytes) + " bytes): the file was altered or replaced");
+  }
+  if (e.state == SegmentState::kArchived && !present.count(e.name) &&
+      sum.archive_sha256 != e.archive_sha256) {
+    Add(FindingKind::kChecksumMismatch, archive,
+        "archive does not match the SHA-256 the manifest recorded for it");
+  }
+  if (e.records > 0 && s.last_seq < e.last_seq) {
+    Add(FindingKind::kManifestMismatch, e.name,
+        "records missing at the end: the manifest says the segment ends at seq " +
+            std::to_string(e.last_seq) + ", the file " +
+            (s.records ? "ends at seq " + std::to_string(s.last_seq) : std::string("has none")));
+  } else {
+    CheckEntryFields(e, s, &sum);
+  }
+  CheckChecksumFile(e);
+}
 
-  CheckDeletions(present);
+void ManifestChecker::CheckChecksumFile(const SegmentEntry& e) {
+  const fs::path companion = dir_ / (e.name + ".sha256");
+  auto text = ReadFileToString(env_, companion);
+  if (!text.ok()) {
+    Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
+        text.status().code() == StatusCode::kNotFound
+            ? std::string("checksum file is missing")
+            : "checksum file cannot be read: " + text.status().message());
+  } else if (*text != ChecksumFileContents(e.sha256, e.name)) {
+    Add(FindingKind::kChecksumMismatch, e.name + ".sha256",
+        "checksum file does not match the manifest");
+  }
+}
 
-  // Segment files the manifest does not know. A live writer may have started (and named in
-  // the manifest) a segment since the manifest was read: look again before reporting.
+void ManifestChecker::CheckUnlistedSegments(const Manifest& m, std::uint64_t max_index) {
+  // A live writer may have started (and named in the manifest) a segment since the manifest
+  // was read: look again before reporting.
   std::optional<Manifest> late;
   bool late_loaded = false;
   for (const std::string& file : segment_names_) {
@@ -533,6 +529,27 @@ void ManifestChecker::Finish(std::vector<Finding>* findings) {
     }
     Add(FindingKind::kSegmentUnexpected, file, reason);
   }
+}
+
+void ManifestChecker::Finish(std::vector<Finding>* findings) {
+  if (thread_.joinable()) thread_.join();
+  findings_ = findings;
+  FinishChecksums();
+  CheckQuarantineFiles();
+  CheckTimestampOrder();
+  if (!manifest_) {
+    ReportNoManifest();
+    return;
+  }
+  const Manifest& m = *manifest_;
+  const std::set<std::string> present(segment_names_.begin(), segment_names_.end());
+  std::uint64_t max_index = 0;
+  for (const SegmentEntry& e : m.segments) {
+    max_index = std::max(max_index, e.index);
+    CheckListedSegment(e, present);
+  }
+  CheckDeletions(present);
+  CheckUnlistedSegments(m, max_index);
 }
 
 }  // namespace auditlog::internal

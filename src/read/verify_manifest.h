@@ -26,9 +26,9 @@
 
 #include "auditlog/env.h"
 #include "auditlog/verify.h"
-#include "read/line_reader.h"
 #include "format/manifest.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "util/sha256.h"
 
 namespace auditlog::internal {
@@ -118,6 +118,18 @@ class ManifestChecker {
   void ObserveDeletion(std::string_view event_json);
   // Findings for manifest entries marked deleted that no chained record accounts for.
   void CheckDeletions(const std::set<std::string>& present);
+  // The steps of Finish(), in its order.
+  // Hashes the segments SegmentBytes did not see (after the archive thread is joined).
+  void FinishChecksums();
+  // The manifest is unreadable, or missing from a log that has segments.
+  void ReportNoManifest();
+  // One manifest entry against the directory (`present`: its segment-like file names), the
+  // checksums and the records the chain check saw.
+  void CheckListedSegment(const SegmentEntry& e, const std::set<std::string>& present);
+  // The NAME.sha256 companion of a closed or archived entry says what the manifest says.
+  void CheckChecksumFile(const SegmentEntry& e);
+  // Segment files the manifest does not list (`max_index`: its highest segment index).
+  void CheckUnlistedSegments(const Manifest& m, std::uint64_t max_index);
 
   Env* env_;
   std::filesystem::path dir_;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,13 @@
 #include "util/sha256.h"
 
 namespace auditlog::internal {
+
+// The largest seq a writer writes (the Logger hands out no more either): a log whose last
+// record has it cannot continue, and nothing ever wraps to seq 0.
+inline constexpr std::uint64_t kMaxSeq = std::numeric_limits<std::uint64_t>::max() - 1;
+
+// The error for a log whose `what` (e.g. "the last record") has seq `seq` >= kMaxSeq.
+Status SeqExhausted(const std::string& what, std::uint64_t seq);
 
 // Where the chain stands: the next seq to write and the hash of the last record written.
 struct ChainState {

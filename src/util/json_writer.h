@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/civil_time.h"  // AppendTimestamp, FormatTimestamp: timestamps in JSON text
+
 namespace auditlog::internal {
 
 // Appends `s` as a JSON string literal (with quotes). Escapes '"', '\\' and every control
@@ -14,9 +16,5 @@ namespace auditlog::internal {
 void AppendJsonString(std::string_view s, std::string* out);
 void AppendUint(std::uint64_t v, std::string* out);
 void AppendInt(std::int64_t v, std::string* out);
-
-// RFC 3339 UTC with exactly six fraction digits: "2026-11-27T00:57:42.123456Z".
-void AppendTimestamp(std::int64_t micros_since_epoch, std::string* out);
-std::string FormatTimestamp(std::int64_t micros_since_epoch);
 
 }  // namespace auditlog::internal
