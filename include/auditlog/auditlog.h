@@ -7,6 +7,7 @@
 #include "auditlog/format_table.h"
 #include "auditlog/logger.h"
 #include "auditlog/query.h"
+#include "auditlog/retention.h"
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
 #include "auditlog/value.h"
