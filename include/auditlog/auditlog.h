@@ -4,6 +4,7 @@
 #include "auditlog/config.h"
 #include "auditlog/env.h"
 #include "auditlog/events.h"
+#include "auditlog/export.h"
 #include "auditlog/format_table.h"
 #include "auditlog/logger.h"
 #include "auditlog/query.h"
