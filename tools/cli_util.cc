@@ -2,8 +2,6 @@
 #include "cli_util.h"
 
 #include "auditlog/format_table.h"
-#include "format/record_format.h"
-#include "read/query_internal.h"
 #include "terminal.h"
 
 namespace auditlog::cli {
@@ -20,14 +18,6 @@ std::optional<Time> ParseTimeArg(std::string_view command, std::string_view arg_
     return std::nullopt;
   }
   return *t;
-}
-
-bool ParseRecordLine(std::string_view line, Record* out) {
-  thread_local internal::RecordParser parser;
-  internal::RecordView r;
-  if (!parser.Parse(line, &r, /*compute_hash=*/false).ok()) return false;
-  internal::FillRecord(r, line, out);
-  return true;
 }
 
 void RecordPrinter::Print(const Record& r) {

@@ -37,7 +37,4 @@ class RecordPrinter {
   bool header_done_ = false;
 };
 
-// Parses one record line into `*out` (no hash check). False for a malformed line.
-bool ParseRecordLine(std::string_view line, Record* out);
-
 }  // namespace auditlog::cli

@@ -11,6 +11,7 @@
 #include "auditlog/retention.h"
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
+#include "auditlog/tail.h"
 #include "auditlog/value.h"
 #include "auditlog/verify.h"
 #include "auditlog/version.h"
