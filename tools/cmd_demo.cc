@@ -13,7 +13,6 @@
 
 #include "auditlog/auditlog.h"
 #include "commands.h"
-#include "util/json_writer.h"
 #include "terminal.h"
 
 namespace auditlog::cli {
@@ -197,7 +196,7 @@ int RunDemo(const DemoArgs& args) {
   }
   Section("Writing", "");
   // Queries below look at this run only.
-  const std::string since = internal::FormatTimestamp(Env::Default()->NowMicros());
+  const std::string since = FormatTime(MicrosToTime(Env::Default()->NowMicros()));
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> failed{0};
   std::vector<std::thread> workers;

@@ -2,8 +2,8 @@
 // [--min-retention-days N] [--now T]`: shows, and with --apply performs, what the retention
 // policy asks for: archive (zstd) old closed segments, delete expired ones. Every action
 // taken is itself recorded in the log. Planning and applying are the library's
-// (PlanRetention, ApplyRetentionToLog: the code a running Logger applies at open and at each
-// rotation); this command is for logs no Logger holds (it takes the directory lock).
+// (auditlog/retention.h: the code a running Logger applies at open and at each rotation);
+// this command is for logs no Logger holds (ApplyRetention takes the directory lock).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,10 +11,9 @@
 
 #include "auditlog/config.h"
 #include "auditlog/query.h"
+#include "auditlog/retention.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "format/manifest.h"
-#include "storage/record_writer.h"
 #include "terminal.h"
 
 namespace auditlog::cli {
@@ -27,27 +26,23 @@ struct RetentionArgs {
   std::string now;
 };
 
+// A log directory without manifest.json is named as such, without a status code.
+void PrintStatus(const Status& s) {
+  PrintError("retention", s.code() == StatusCode::kNotFound ? s.message() : s.ToString());
+}
+
 int RunRetention(const RetentionArgs& args) {
-  Env* env = Env::Default();
-  std::int64_t now = env->NowMicros();
+  RetentionOptions options;
   if (!args.now.empty()) {
-    auto t = ParseTimeArg("retention", "--now", args.now, TimeBound::kStart);
-    if (!t) return kExitUsage;
-    now = TimeToMicros(*t);
-  }
-  auto manifest = internal::LoadManifest(env, args.dir);
-  if (!manifest.ok()) {
-    PrintError("retention", manifest.status().ToString());
-    return kExitUsage;
-  }
-  if (!manifest->has_value()) {
-    PrintError("retention", args.dir + ": no manifest.json (not an auditlog log directory?)");
-    return kExitUsage;
+    options.now = ParseTimeArg("retention", "--now", args.now, TimeBound::kStart);
+    if (!options.now) return kExitUsage;
+  } else {
+    options.now = MicrosToTime(Env::Default()->NowMicros());  // the plan and --apply agree
   }
   // The library's plan, from the segments' own records (the same one --apply carries out).
-  auto plan = internal::PlanRetention(env, args.dir, **manifest, args.policy, now);
+  auto plan = PlanRetention(args.dir, args.policy, options);
   if (!plan.ok()) {
-    PrintError("retention", plan.status().ToString());
+    PrintStatus(plan.status());
     return kExitUsage;
   }
   std::printf("policy: archive after %u days, delete after %u days, keep at least %u days\n",
@@ -57,16 +52,16 @@ int RunRetention(const RetentionArgs& args) {
     std::printf("nothing to do\n");
     return kExitOk;
   }
-  for (const auto& a : *plan) {
+  for (const RetentionStep& step : *plan) {
     std::printf("%s %s (last record %llu days old)\n",
-                a.kind == internal::RetentionAction::kArchive ? "archive" : "delete ",
-                SafeText(a.segment).c_str(), static_cast<unsigned long long>(a.age_days));
+                step.kind == RetentionStep::Kind::kArchive ? "archive" : "delete ",
+                SafeText(step.segment).c_str(), static_cast<unsigned long long>(step.age_days));
   }
   if (!args.apply) {
     std::printf("(dry run: add --apply to do it)\n");
     return kExitOk;
   }
-  auto done = internal::ApplyRetentionToLog(env, args.dir, args.policy, now);
+  auto done = ApplyRetention(args.dir, args.policy, options);
   if (!done.ok()) {
     PrintError("retention", done.status().ToString());
     return kExitUsage;

@@ -1,21 +1,11 @@
-// Terminal-safe text; see terminal.h.
+// Terminal helpers; see terminal.h.
 #include "terminal.h"
 
 #include <unistd.h>
 
 #include <cstdio>
-#include <limits>
-
-#include "format/sanitize.h"
 
 namespace auditlog::cli {
-
-std::string SafeText(std::string_view s) {
-  std::string out;
-  if (internal::IsAlreadySafe(s, std::numeric_limits<std::size_t>::max())) return std::string(s);
-  internal::SanitizeString(s, std::numeric_limits<std::size_t>::max(), &out);
-  return out;
-}
 
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 

@@ -5,11 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "auditlog/format_table.h"
+
 namespace auditlog::cli {
 
 // `s` with every control character, ANSI escape, bidirectional control, line separator and
-// invalid UTF-8 byte replaced by a visible marker ("<U+001B>", U+FFFD).
-std::string SafeText(std::string_view s);
+// invalid UTF-8 byte replaced by a visible marker ("<U+001B>", U+FFFD): the library's
+// TerminalSafeText.
+inline std::string SafeText(std::string_view s) { return TerminalSafeText(s); }
 
 // True when stderr is a terminal (progress bars are drawn only then).
 bool StderrIsTerminal();

@@ -1,4 +1,4 @@
-// Internal helpers shared by the query cursor and the command-line tools.
+// Internal helpers shared by the query and tail cursors.
 #pragma once
 
 #include <string_view>
