@@ -76,9 +76,8 @@ class Logger {
   // The same counters in the Prometheus text exposition format.
   std::string MetricsText() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   friend class internal::LoggerTestPeer;
   explicit Logger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
