@@ -17,26 +17,21 @@ void DurableWatermark::Start(std::uint64_t durable_seq) {
 
 bool DurableWatermark::RequestSyncLocked(std::uint64_t seq) {
   if (seq <= durable_seq_ || seq <= sync_request_.load(std::memory_order_relaxed)) return false;
-  sync_request_.store(seq, std::memory_order_release);
+  // seq_cst: see EventRing::writer_asleep().
+  sync_request_.store(seq, std::memory_order_seq_cst);
   return true;
 }
 
-bool DurableWatermark::RequestSync(std::uint64_t seq) {
+Status DurableWatermark::SyncAndAwait(std::uint64_t seq, EventRing* ring,
+                                      const SteadyTime* deadline) {
   MutexLock lock(&mu_);
-  return RequestSyncLocked(seq);
-}
-
-bool DurableWatermark::BeginDurableEmit(std::uint64_t seq) {
-  MutexLock lock(&mu_);
-  ++durable_emitters_;
-  return RequestSyncLocked(seq);
-}
-
-Status DurableWatermark::FinishDurableEmit(std::uint64_t seq) {
-  MutexLock lock(&mu_);
-  Status s = AwaitDurableLocked(seq, nullptr);
-  --durable_emitters_;
-  return s;
+  if (RequestSyncLocked(seq) && ring->writer_asleep()) {
+    // Rare under load (a writer with work does not sleep); the ring's lock comes before ours.
+    mu_.Unlock();
+    ring->NotifyWriter();
+    mu_.Lock();
+  }
+  return AwaitDurableLocked(seq, deadline);
 }
 
 Status DurableWatermark::AwaitDurable(std::uint64_t seq, const SteadyTime* deadline) {
@@ -90,7 +85,7 @@ int DurableWatermark::Advance(std::uint64_t synced_seq, std::int64_t fsync_micro
   last_fsync_mono_ = env_->MonotonicMicros();
   counters_.events_since_sync = 0;
   if (durable_waiters_ > 0) durable_cv_.NotifyAll();
-  return durable_emitters_;
+  return durable_emitters_.load(std::memory_order_relaxed);
 }
 
 void DurableWatermark::RecordWrite(std::uint64_t events, std::uint64_t bytes,

@@ -10,8 +10,8 @@
 // (sync_request()), for the writer deciding whether to sleep.
 //
 // Lock order: EventRing::mu_ before DurableWatermark::mu_ (only GetStats holds both). No
-// function here calls out of the class with `mu_` held; a waiter that raised a sync request
-// wakes the writer through EventRing::NotifyWriter() after releasing `mu_`.
+// function here takes the ring's lock with `mu_` held: a waiter that raised a sync request
+// and finds the writer asleep releases `mu_` to wake it (EventRing::NotifyWriter).
 //
 // Lifetime: outlives the writer thread (owned by Logger::Impl).
 #pragma once
@@ -23,6 +23,7 @@
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
 #include "engine/deadline.h"
+#include "engine/event_ring.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
 
@@ -39,24 +40,28 @@ class DurableWatermark {
   void Start(std::uint64_t durable_seq) AUDITLOG_EXCLUDES(mu_);
 
   // ---- waiters (any thread) ----
-  // Asks the writer to fsync through `seq` soon. True when the request is new: the caller
-  // must then wake the writer (EventRing::NotifyWriter).
-  bool RequestSync(std::uint64_t seq) AUDITLOG_EXCLUDES(mu_);
-  // Waits until every seq <= `seq` is durable; `deadline` null: no time limit. Errors: the
-  // failed state, the write error while writes are failing, kFailedPrecondition after the
-  // writer exited, kTimeout.
+  // Asks the writer to fsync through `seq` soon and waits until every seq <= `seq` is
+  // durable, waking the writer through `ring` if it sleeps. `deadline` null: no time limit.
+  // Errors: the failed state, the write error while writes are failing, kFailedPrecondition
+  // after the writer exited, kTimeout.
+  Status SyncAndAwait(std::uint64_t seq, EventRing* ring, const SteadyTime* deadline)
+      AUDITLOG_EXCLUDES(mu_);
+  // Waits as SyncAndAwait, without asking for an fsync (the flush mode decides when).
   Status AwaitDurable(std::uint64_t seq, const SteadyTime* deadline) AUDITLOG_EXCLUDES(mu_);
-  // EmitDurable: RequestSync(seq) that also counts the caller among the durable emitters
-  // (group commit, see durable_emitters_), then AwaitDurable(seq, nullptr), which must follow.
-  bool BeginDurableEmit(std::uint64_t seq) AUDITLOG_EXCLUDES(mu_);
-  Status FinishDurableEmit(std::uint64_t seq) AUDITLOG_EXCLUDES(mu_);
+  // EmitDurable counts itself among the durable emitters for the whole call, from before its
+  // push (so that the writer, gathering for the next fsync, never misses one that pushed but
+  // has not asked yet) until its wait ends: EnterDurableEmit(), then LeaveDurableEmit()
+  // after SyncAndAwait() or a failed push. Lock-free.
+  void EnterDurableEmit() { durable_emitters_.fetch_add(1, std::memory_order_relaxed); }
+  void LeaveDurableEmit() { durable_emitters_.fetch_sub(1, std::memory_order_relaxed); }
   // The highest seq someone waits for an fsync through (no lock; written under `mu_`).
-  std::uint64_t sync_request() const { return sync_request_.load(std::memory_order_acquire); }
+  std::uint64_t sync_request() const { return sync_request_.load(std::memory_order_seq_cst); }
+  const std::atomic<std::uint64_t>& sync_request_atomic() const { return sync_request_; }
 
   // ---- the writer thread ----
   // An fsync made every seq <= `synced_seq` durable (`fsync_micros`: how long it took):
-  // raises the watermark and wakes the waiters. Returns the number of EmitDurable callers
-  // waiting at that moment.
+  // raises the watermark and wakes the waiters. Returns the number of callers inside
+  // EmitDurable at that moment.
   int Advance(std::uint64_t synced_seq, std::int64_t fsync_micros) AUDITLOG_EXCLUDES(mu_);
   // A batch of `events` (`bytes` framed) was written in `write_micros`; `unsynced` events
   // are now written but not fsync'ed.
@@ -93,6 +98,7 @@ class DurableWatermark {
     LatencyHistogram fsync_latency;
   };
 
+  // Raises the sync request to `seq` (true: it is new).
   bool RequestSyncLocked(std::uint64_t seq) AUDITLOG_REQUIRES(mu_);
   // AwaitDurable with `mu_` held (released while it waits).
   Status AwaitDurableLocked(std::uint64_t seq, const SteadyTime* deadline) AUDITLOG_REQUIRES(mu_);
@@ -107,9 +113,10 @@ class DurableWatermark {
   // without it by the writer (sync_request()).
   std::atomic<std::uint64_t> sync_request_{0};
   int durable_waiters_ AUDITLOG_GUARDED_BY(mu_) = 0;
-  // The durable_waiters_ from EmitDurable: most of those released by an fsync come back soon
-  // with their next event, and the writer waits briefly for them (group commit).
-  int durable_emitters_ AUDITLOG_GUARDED_BY(mu_) = 0;
+  // Callers inside EmitDurable: most of those released by an fsync come back soon with their
+  // next event, and the writer waits briefly for them (group commit). An estimate: atomic,
+  // read by Advance().
+  std::atomic<int> durable_emitters_{0};
   Status failed_ AUDITLOG_GUARDED_BY(mu_);       // sticky: the first unrecoverable error
   Status write_error_ AUDITLOG_GUARDED_BY(mu_);  // the last write failed; the writer retries
   bool writer_exited_ AUDITLOG_GUARDED_BY(mu_) = false;

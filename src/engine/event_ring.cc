@@ -255,10 +255,19 @@ void EventRing::Release(std::size_t new_head, std::size_t n, std::size_t users, 
   if (space_waiters_ > 0) space_cv_.NotifyAll();
 }
 
-void EventRing::SleepUnlessChanged(std::uint64_t epoch, std::int64_t micros) {
+void EventRing::SleepUnlessChanged(std::uint64_t epoch, std::int64_t micros,
+                                   const std::atomic<std::uint64_t>& sync_request,
+                                   std::uint64_t seen_sync_request) {
   MutexLock lock(&mu_);
   // Every bump happens under `mu_`: an unchanged epoch means nothing new since the Peek().
   if (work_epoch_.load(std::memory_order_relaxed) != epoch) return;
+  // A sync request is raised without `mu_`: announce the sleep first, then look at it (the
+  // requester raises it, then reads writer_asleep_; seq_cst both ways).
+  writer_asleep_.store(true, std::memory_order_seq_cst);
+  if (sync_request.load(std::memory_order_seq_cst) != seen_sync_request) {
+    writer_asleep_.store(false, std::memory_order_relaxed);
+    return;
+  }
   writer_waiting_ = true;
   ++writer_sleeps_;
   if (idle_watchers_ > 0) idle_cv_.NotifyAll();
@@ -268,6 +277,7 @@ void EventRing::SleepUnlessChanged(std::uint64_t epoch, std::int64_t micros) {
     writer_cv_.WaitFor(&mu_, std::chrono::microseconds(micros));
   }
   writer_waiting_ = false;
+  writer_asleep_.store(false, std::memory_order_relaxed);
 }
 
 bool EventRing::WaitBackoff(std::int64_t micros) {

@@ -97,7 +97,8 @@ class EventRing {
   void Close() AUDITLOG_EXCLUDES(mu_);
   // The sticky failed state: refuses every further push. True for the first call only.
   bool Fail(const Status& s) AUDITLOG_EXCLUDES(mu_);
-  // Wakes the writer because it has something new to look at (a sync request).
+  // Wakes the writer because it has something new to look at (a sync request it sleeps
+  // through: see writer_asleep()).
   void NotifyWriter() AUDITLOG_EXCLUDES(mu_);
 
   // ---- disk-full suspension (writer thread only) ----
@@ -121,14 +122,24 @@ class EventRing {
   void Release(std::size_t new_head, std::size_t n, std::size_t users, std::size_t bytes)
       AUDITLOG_EXCLUDES(mu_);
   // Bumped (under `mu_`) whenever the writer has something new to look at: an event queued,
-  // a sync requested (NotifyWriter), Close, a test's WaitWriterIdle. A polling writer reads it
-  // without the lock; it is only a hint, every decision is re-checked after a Peek().
+  // a sync request the writer sleeps through (NotifyWriter), Close, a test's WaitWriterIdle. A
+  // polling writer reads it without the lock; it is only a hint, every decision is re-checked after
+  // a Peek().
   std::uint64_t work_epoch() const { return work_epoch_.load(std::memory_order_acquire); }
   // Queued events as of the last change (no lock; an estimate for group commit).
   std::size_t queued_hint() const { return queued_hint_.load(std::memory_order_relaxed); }
   // Sleeps until woken or `micros` passed (<0: untimed), unless work_epoch() moved away from
-  // `epoch` (then it returns at once): what the writer saw in Peek() is still all there is.
-  void SleepUnlessChanged(std::uint64_t epoch, std::int64_t micros) AUDITLOG_EXCLUDES(mu_);
+  // `epoch` or `*sync_request` (DurableWatermark::sync_request, raised without this lock)
+  // moved away from `seen_sync_request`: then it returns at once. What the writer saw in its
+  // last look is still all there is.
+  void SleepUnlessChanged(std::uint64_t epoch, std::int64_t micros,
+                          const std::atomic<std::uint64_t>& sync_request,
+                          std::uint64_t seen_sync_request) AUDITLOG_EXCLUDES(mu_);
+  // True while the writer sleeps (or is about to) in SleepUnlessChanged; no lock. A thread
+  // that raised the sync request and then reads false here needs not wake the writer: the
+  // writer re-reads the request after it raised this flag (both seq_cst), so one of the two
+  // sees the other.
+  bool writer_asleep() const { return writer_asleep_.load(std::memory_order_seq_cst); }
   // The retry back-off: sleeps `micros`, cut short by Close(). Returns whether Close() was
   // called.
   bool WaitBackoff(std::int64_t micros) AUDITLOG_EXCLUDES(mu_);
@@ -212,6 +223,7 @@ class EventRing {
   // Written under `mu_`, read without it (hints, see work_epoch()).
   std::atomic<std::uint64_t> work_epoch_{0};
   std::atomic<std::size_t> queued_hint_{0};  // count_, as of the last change
+  std::atomic<bool> writer_asleep_{false};   // see writer_asleep()
 };
 
 }  // namespace auditlog::internal

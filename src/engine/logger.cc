@@ -164,9 +164,11 @@ Status Logger::EmitDurable(Event event) {
   }
   thread_local internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
-  AUDITLOG_ASSIGN_OR_RETURN(const std::uint64_t seq, d.ring.Push(&encoded, /*system=*/false));
-  if (d.watermark.BeginDurableEmit(seq)) d.ring.NotifyWriter();
-  return d.watermark.FinishDurableEmit(seq);
+  d.watermark.EnterDurableEmit();
+  Result<std::uint64_t> seq = d.ring.Push(&encoded, /*system=*/false);
+  Status s = seq.ok() ? d.watermark.SyncAndAwait(*seq, &d.ring, nullptr) : seq.status();
+  d.watermark.LeaveDurableEmit();
+  return s;
 }
 
 Status Logger::WaitDurable(std::uint64_t seq, std::chrono::milliseconds timeout) {
@@ -185,8 +187,7 @@ Status Logger::Flush() {
   Impl& d = *impl_;
   if (d.disabled) return Status::Ok();
   const std::uint64_t target = d.ring.LastSeq();
-  if (d.watermark.RequestSync(target)) d.ring.NotifyWriter();
-  return d.watermark.AwaitDurable(target, nullptr);
+  return d.watermark.SyncAndAwait(target, &d.ring, nullptr);
 }
 
 Status Logger::Shutdown() {

@@ -95,8 +95,8 @@ void WriterThread::Run() {
 WriterThread::Work WriterThread::Look() const {
   Work work;
   work.ring = ring_->Peek();
-  // After the Peek: a request raised before the epoch of the look is seen here, one raised
-  // after it moves the epoch (EventRing::NotifyWriter) and so keeps the writer from sleeping.
+  // After the Peek. A request raised later keeps the writer from sleeping
+  // (EventRing::SleepUnlessChanged re-reads it), or wakes it (DurableWatermark::SyncAndAwait).
   work.sync_target = watermark_->sync_request();
   return work;
 }
@@ -108,7 +108,8 @@ WriterThread::Work WriterThread::WaitForWork() {
     const EventRing::Work& ring = work.ring;
     if (ring.closed) return work;
     if (ring.failed) {
-      ring_->SleepUnlessChanged(ring.epoch, -1);
+      ring_->SleepUnlessChanged(ring.epoch, -1, watermark_->sync_request_atomic(),
+                                work.sync_target);
       continue;
     }
     if (ring.count > 0) return work;
@@ -125,18 +126,20 @@ WriterThread::Work WriterThread::WaitForWork() {
       // Poll briefly before sleeping: the next event usually comes within microseconds,
       // and then neither side pays for a futex wake-up. Everything is re-checked after.
       spun = true;
-      SpinForWork(ring.epoch, kWriterSpinMicros);
+      SpinForWork(ring.epoch, work.sync_target, kWriterSpinMicros);
       continue;
     }
-    ring_->SleepUnlessChanged(ring.epoch, std::min(deadline - now, kMaxSleepMicros));
+    ring_->SleepUnlessChanged(ring.epoch, std::min(deadline - now, kMaxSleepMicros),
+                              watermark_->sync_request_atomic(), work.sync_target);
   }
 }
 
-bool WriterThread::SpinForWork(std::uint64_t epoch, std::int64_t micros) const {
+bool WriterThread::SpinForWork(std::uint64_t epoch, std::uint64_t sync_target,
+                               std::int64_t micros) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
   for (int round = 0;; ++round) {
     for (int i = 0; i < 32; ++i) {
-      if (ring_->work_epoch() != epoch) return true;
+      if (ring_->work_epoch() != epoch || watermark_->sync_request() != sync_target) return true;
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -163,7 +166,7 @@ WriterThread::Work WriterThread::Gather(Work work) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     const bool moved =
-        SpinForWork(work.ring.epoch,
+        SpinForWork(work.ring.epoch, work.sync_target,
                     std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count());
     if (!moved) break;
     work = Look();

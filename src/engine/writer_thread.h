@@ -64,9 +64,9 @@ class WriterThread {
   // request), storage upkeep due, Close(). Polls briefly before it sleeps.
   Work WaitForWork();
   Work Look() const;
-  // Polls (without any lock) until the ring's work epoch moves away from `epoch` or `micros`
-  // of real time passed; true when it moved.
-  bool SpinForWork(std::uint64_t epoch, std::int64_t micros) const;
+  // Polls (without any lock) until the ring's work epoch moves away from `epoch`, or the sync
+  // request away from `sync_target`, or `micros` of real time passed; true when one moved.
+  bool SpinForWork(std::uint64_t epoch, std::uint64_t sync_target, std::int64_t micros) const;
   // Group commit: waits briefly for the EmitDurable callers released by the last fsync.
   Work Gather(Work work);
   // Frames and writes slots [start, start+n) in chunks; false when the logger entered its
