@@ -41,7 +41,7 @@ namespace auditlog {
 struct GdprExportOptions {
   std::string customer_id{};  // required
   // Inclusive bounds on the records' timestamps; either may be left open.
-  std::optional<Time> since, until;
+  std::optional<Time> since{}, until{};
   Env* env = nullptr;  // nullptr: Env::Default(); must outlive the call. Its clock stamps
                        // "generated_at".
 };

@@ -26,7 +26,7 @@
 namespace auditlog {
 
 namespace internal {
-class LoggerTestPeer;  // test hooks (src/logger_test_peer.h)
+class LoggerTestPeer;  // test hooks (src/engine/logger_test_peer.h)
 }  // namespace internal
 
 class AUDITLOG_EXPORT Logger {
@@ -77,9 +77,8 @@ class AUDITLOG_EXPORT Logger {
   // The same counters in the Prometheus text exposition format.
   std::string MetricsText() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   friend class internal::LoggerTestPeer;
   explicit Logger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -25,6 +25,9 @@
 // The function acquires / releases the capabilities (no argument: `this`).
 #define AUDITLOG_ACQUIRE(...) AUDITLOG_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define AUDITLOG_RELEASE(...) AUDITLOG_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+// A getter that returns a reference to the capability `x` (a Mutex& accessor): the analysis
+// then treats the returned Mutex as `x`.
+#define AUDITLOG_RETURN_CAPABILITY(x) AUDITLOG_THREAD_ANNOTATION(lock_returned(x))
 // The function checks (or simply asserts) that the capability is held.
 #define AUDITLOG_ASSERT_CAPABILITY(x) AUDITLOG_THREAD_ANNOTATION(assert_capability(x))
 // Turns the analysis off for one function. Only where it cannot follow the locking, with a
