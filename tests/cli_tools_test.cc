@@ -107,6 +107,7 @@ TEST_F(CliToolsTest, VersionIsTheLibrarysVersion) {
   EXPECT_EQ(kVersion, std::to_string(AUDITLOG_VERSION_MAJOR) + "." +
                           std::to_string(AUDITLOG_VERSION_MINOR) + "." +
                           std::to_string(AUDITLOG_VERSION_PATCH));
+  EXPECT_EQ(Version(), kVersion);  // the library linked in is the one these headers describe
 }
 
 TEST_F(CliToolsTest, QueryPrintsTheExactRecordLinesAsJsonLines) {

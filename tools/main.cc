@@ -16,7 +16,7 @@ int Run(int argc, char** argv) {
       "auditlog: tamper-evident, append-only security audit logs.\n"
       "Exit codes: 0 ok/intact, 1 findings, 2 usage or I/O error, 3 torn tail only (verify)."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("auditlog ") + AUDITLOG_VERSION_STRING);
+  app.set_version_flag("--version", "auditlog " + std::string(auditlog::Version()));
   int exit_code = auditlog::cli::kExitOk;
   auditlog::cli::AddVerifyCommand(app, &exit_code);
   auditlog::cli::AddQueryCommand(app, &exit_code);

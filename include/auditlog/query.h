@@ -114,9 +114,8 @@ class AUDITLOG_EXPORT QueryCursor {
                                            // last record read)
   std::uint64_t bytes_read() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit QueryCursor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -65,9 +65,8 @@ class AUDITLOG_EXPORT TailCursor {
   // Complete lines skipped because they are not well-formed records.
   std::uint64_t malformed_lines() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit TailCursor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <utility>
 
+#include "util/port/cpu_relax.h"
+
 namespace auditlog::internal {
 namespace {
 
@@ -140,11 +142,7 @@ bool WriterThread::SpinForWork(std::uint64_t epoch, std::uint64_t sync_target,
   for (int round = 0;; ++round) {
     for (int i = 0; i < 32; ++i) {
       if (ring_->work_epoch() != epoch || watermark_->sync_request() != sync_target) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      asm volatile("yield");
-#endif
+      CpuRelax();
     }
     if (std::chrono::steady_clock::now() >= deadline) return false;
     // There may be more runnable threads than cores (producers): let them go first.

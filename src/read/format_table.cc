@@ -7,42 +7,13 @@
 #include <limits>
 
 #include "format/sanitize.h"
+#include "util/utf8.h"
 
 namespace auditlog {
 
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; returns its length (0: invalid).
-std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  char32_t c = 0;
-  if (b < 0x80) {
-    *cp = b;
-    return 1;
-  } else if ((b & 0xE0) == 0xC0) {
-    len = 2;
-    c = b & 0x1F;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3;
-    c = b & 0x0F;
-  } else if ((b & 0xF8) == 0xF0) {
-    len = 4;
-    c = b & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cb = static_cast<unsigned char>(s[i + k]);
-    if ((cb & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (cb & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (c < kMin[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return 0;
-  *cp = c;
-  return len;
-}
+using internal::DecodeUtf8;
 
 void AppendEscape(char32_t cp, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
