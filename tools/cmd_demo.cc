@@ -45,7 +45,8 @@ ActorInfo User(std::mt19937_64& rng) {
                    .session_id = "sess-" + std::to_string(rng() % 10000)};
 }
 
-// One simulated request's worth of audit events.
+// One simulated request's worth of audit events. Long on purpose: one short case per kind of
+// request, so every event type the demo emits is visible in one place.
 Event NextEvent(std::mt19937_64& rng, std::uint64_t n) {
   const int roll = static_cast<int>(rng() % 10000);  // per ten thousand
   const std::string id = std::to_string(n);
@@ -169,6 +170,97 @@ void PrintMetrics(const std::string& text) {
   }
 }
 
+// The simulated service's threads: each emits events until `stop`; thread 0 first probes the
+// login with every hostile name. Counts refused Emits in `failed`.
+std::vector<std::thread> StartWorkers(Logger* logger, int threads, std::uint64_t first_seq,
+                                      std::atomic<bool>* stop, std::atomic<std::uint64_t>* failed) {
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([=] {
+      std::mt19937_64 rng(0x5eed + static_cast<unsigned>(t) + first_seq);
+      std::uint64_t n = 0;
+      if (t == 0) {
+        // An attacker probes the login first: every hostile name once.
+        for (const std::string& name : HostileNames()) {
+          auto seq = logger->Emit(AuthFailure{.attempted_user = name,
+                                              .reason = "unknown_user",
+                                              .ip = "203.0.113.66",
+                                              .path = "/v2/login",
+                                              .service_id = "queen"});
+          if (!seq.ok()) failed->fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      while (!stop->load(std::memory_order_relaxed)) {
+        auto seq = logger->Emit(NextEvent(rng, (static_cast<std::uint64_t>(t) << 40) | n++));
+        if (!seq.ok()) failed->fetch_add(1, std::memory_order_relaxed);
+        // A service does other work between audit events.
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      }
+    });
+  }
+  return workers;
+}
+
+// A live progress line for `seconds`: rewritten in place on a terminal, a line a second
+// otherwise.
+void ShowProgress(const Logger& logger, double seconds) {
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  auto last_line = start - std::chrono::seconds(1);
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool done = now >= end;
+    if (done || tty || now - last_line >= std::chrono::seconds(1)) {
+      last_line = now;
+      const Stats st = logger.GetStats();
+      const double secs = std::chrono::duration<double>(now - start).count();
+      std::printf(
+          "%s  %4.1f s  events %9llu  (%7.0f/s)  critical %6llu  durable up to seq %9llu  "
+          "fsyncs %5llu%s",
+          tty ? "\r" : "", secs, static_cast<unsigned long long>(st.events_emitted),
+          secs > 0 ? static_cast<double>(st.events_emitted) / secs : 0.0,
+          static_cast<unsigned long long>(st.critical_events),
+          static_cast<unsigned long long>(st.durable_seq),
+          static_cast<unsigned long long>(st.fsyncs), tty ? "" : "\n");
+      std::fflush(stdout);
+    }
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (tty) std::printf("\n");
+}
+
+// What an auditor sees: verify, stats and two queries of this run (records since `since`),
+// each through the tool itself. Returns verify's exit code.
+int ShowTheLog(const std::string& raw_dir, const std::string& since) {
+  const std::string dir = SafeText(raw_dir);
+  const std::string quoted = "\"" + raw_dir + "\"";
+  Section("Verify", "verify " + dir);
+  const int verified = RunSubcommand("verify " + quoted);
+  Section("Stats", "stats " + dir);
+  RunSubcommand("stats " + quoted);
+  Section("Security incidents of this run",
+          "query " + dir + " --since " + since +
+              " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
+  RunSubcommand(
+      "query " + quoted + " --since " + since +
+      " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
+  Section("Failed logins with hostile user names: neutralized, never dropped",
+          "query " + dir + " --since " + since + " --type auth_failure --limit 6 --format table");
+  RunSubcommand("query " + quoted + " --since " + since +
+                " --type auth_failure --limit 6 --format table");
+  std::printf(
+      "\nThe log is in %s. Explore it:\n"
+      "  ./build/auditlog verify %s --json\n"
+      "  ./build/auditlog query %s --type auth_failure | jq .event.attempted_user\n"
+      "  ./build/auditlog tail %s -n 5\n"
+      "  ./build/auditlog export %s --customer cust-7\n"
+      "  ./build/auditlog retention %s\n",
+      dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str());
+  return verified;
+}
+
 int RunDemo(const DemoArgs& args) {
   Config config;  // the defaults: Hybrid{100, 1 s, critical_immediate}, daily rotation
   config.service_id = "queen";
@@ -199,59 +291,12 @@ int RunDemo(const DemoArgs& args) {
   const std::string since = FormatTime(MicrosToTime(Env::Default()->NowMicros()));
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> failed{0};
-  std::vector<std::thread> workers;
-  for (int t = 0; t < args.threads; ++t) {
-    workers.emplace_back([&, t] {
-      std::mt19937_64 rng(0x5eed + static_cast<unsigned>(t) + first_seq);
-      std::uint64_t n = 0;
-      if (t == 0) {
-        // An attacker probes the login first: every hostile name once.
-        for (const std::string& name : HostileNames()) {
-          auto seq = (*logger)->Emit(AuthFailure{.attempted_user = name,
-                                                 .reason = "unknown_user",
-                                                 .ip = "203.0.113.66",
-                                                 .path = "/v2/login",
-                                                 .service_id = "queen"});
-          if (!seq.ok()) failed.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-      while (!stop.load(std::memory_order_relaxed)) {
-        auto seq = (*logger)->Emit(NextEvent(rng, (static_cast<std::uint64_t>(t) << 40) | n++));
-        if (!seq.ok()) failed.fetch_add(1, std::memory_order_relaxed);
-        // A service does other work between audit events.
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
-      }
-    });
-  }
-  // A live progress line: rewritten in place on a terminal, a line a second otherwise.
-  const bool tty = ::isatty(STDOUT_FILENO) == 1;
-  const auto start = std::chrono::steady_clock::now();
-  const auto end = start + std::chrono::duration<double>(args.seconds);
-  auto last_line = start - std::chrono::seconds(1);
-  for (;;) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool done = now >= end;
-    if (done || tty || now - last_line >= std::chrono::seconds(1)) {
-      last_line = now;
-      const Stats st = (*logger)->GetStats();
-      const double secs = std::chrono::duration<double>(now - start).count();
-      std::printf(
-          "%s  %4.1f s  events %9llu  (%7.0f/s)  critical %6llu  durable up to seq %9llu  "
-          "fsyncs %5llu%s",
-          tty ? "\r" : "", secs, static_cast<unsigned long long>(st.events_emitted),
-          secs > 0 ? static_cast<double>(st.events_emitted) / secs : 0.0,
-          static_cast<unsigned long long>(st.critical_events),
-          static_cast<unsigned long long>(st.durable_seq),
-          static_cast<unsigned long long>(st.fsyncs), tty ? "" : "\n");
-      std::fflush(stdout);
-    }
-    if (done) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  std::vector<std::thread> workers =
+      StartWorkers(logger->get(), args.threads, first_seq, &stop, &failed);
+  ShowProgress(**logger, args.seconds);
   stop = true;
   for (auto& w : workers) w.join();
   const Status s = (*logger)->Shutdown();
-  if (tty) std::printf("\n");
   if (!s.ok()) {
     std::fprintf(stderr, "auditlog demo: shutdown: %s\n", SafeText(s.ToString()).c_str());
     return kExitUsage;
@@ -263,32 +308,7 @@ int RunDemo(const DemoArgs& args) {
 
   Section("Metrics (Prometheus text; histogram buckets omitted)", "");
   PrintMetrics((*logger)->MetricsText());
-
-  const std::string quoted = "\"" + args.dir + "\"";
-  Section("Verify", "verify " + dir);
-  const int verified = RunSubcommand("verify " + quoted);
-  Section("Stats", "stats " + dir);
-  RunSubcommand("stats " + quoted);
-  Section("Security incidents of this run",
-          "query " + dir + " --since " + since +
-              " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
-  RunSubcommand(
-      "query " + quoted + " --since " + since +
-      " --type path_traversal_attempt --type suspicious_activity --limit 4 --format table");
-  Section("Failed logins with hostile user names: neutralized, never dropped",
-          "query " + dir + " --since " + since + " --type auth_failure --limit 6 --format table");
-  RunSubcommand("query " + quoted + " --since " + since +
-                " --type auth_failure --limit 6 --format table");
-
-  std::printf(
-      "\nThe log is in %s. Explore it:\n"
-      "  ./build/auditlog verify %s --json\n"
-      "  ./build/auditlog query %s --type auth_failure | jq .event.attempted_user\n"
-      "  ./build/auditlog tail %s -n 5\n"
-      "  ./build/auditlog export %s --customer cust-7\n"
-      "  ./build/auditlog retention %s\n",
-      dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str());
-  return verified == kExitOk ? kExitOk : kExitFindings;
+  return ShowTheLog(args.dir, since) == kExitOk ? kExitOk : kExitFindings;
 }
 
 }  // namespace
