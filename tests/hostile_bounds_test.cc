@@ -22,13 +22,13 @@
 #include "auditlog/verify.h"
 #include "child_process.h"
 #include "cli_runner.h"
+#include "format/record_format.h"
 #include "log_builder.h"
 #include "read/line_reader.h"
-#include "format/record_format.h"
 #include "storage/record_writer.h"
+#include "storage/zstd_file.h"
 #include "test_util.h"
 #include "util/thread_start.h"
-#include "storage/zstd_file.h"
 
 namespace auditlog {
 namespace {
@@ -371,7 +371,7 @@ TEST_F(HostileBoundsTest, VerifyDuringArchivalIsNeverAFalseAlarm) {
       } else {
         RetentionPolicy policy;
         policy.archive_after_days = 0;
-        std::vector<Event> records;
+        std::vector<internal::LibraryEvent> records;
         retention = (*w)->ApplyRetention(policy, TestTime(86400), &records);
         Status closed = (*w)->Close();
         if (retention.ok()) retention = closed;
@@ -470,7 +470,7 @@ TEST_F(HostileBoundsTest, ThreadsThatCannotStartDegradeToFewer) {
     ASSERT_OK(w.status());
     RetentionPolicy policy;
     policy.archive_after_days = 0;
-    std::vector<Event> records;
+    std::vector<internal::LibraryEvent> records;
     ASSERT_OK((*w)->ApplyRetention(policy, TestTime(86400), &records));
     ASSERT_OK((*w)->Close());
   }

@@ -17,9 +17,9 @@
 #include "auditlog/verify.h"
 #include "cli_runner.h"
 #include "format/log_dir.h"
-#include "read/line_reader.h"
 #include "format/manifest.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "storage/record_writer.h"
 #include "test_util.h"
 
@@ -495,7 +495,7 @@ TEST_F(HostileManifestTest, ArchivedAnchorIsCheckedAgainstTheArchive) {
   // Archive every closed segment and write nothing after: the newest record is in an archive.
   {
     ASSERT_OK_AND_ASSIGN(auto w, OpenWriter());
-    std::vector<Event> records;
+    std::vector<internal::LibraryEvent> records;
     const RetentionPolicy keep_all_archive_now{
         .min_retention_days = 2555, .archive_after_days = 0, .delete_after_days = 2555};
     ASSERT_OK(w->ApplyRetention(keep_all_archive_now, Env::Default()->NowMicros() + 86400000000LL,

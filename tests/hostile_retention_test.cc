@@ -15,8 +15,8 @@
 #include "engine_util.h"
 #include "fake_clock.h"
 #include "fault_env.h"
-#include "log_builder.h"
 #include "format/record_format.h"
+#include "log_builder.h"
 #include "storage/record_writer.h"
 #include "test_util.h"
 
@@ -321,12 +321,12 @@ TEST_F(HostileRetentionTest, ACrashBeforeTheFilesAreRemovedVerifiesAndIsFinished
     options.dir = dir_;
     options.service_id = "queen";
     ASSERT_OK_AND_ASSIGN(auto w, internal::RecordWriter::Open(options));
-    std::vector<Event> records;
+    std::vector<internal::LibraryEvent> records;
     ASSERT_OK(w->ApplyRetention(kDeleteAfterADay, k2040, &records));
     ASSERT_EQ(records.size(), 3u);
     EXPECT_TRUE(AllSegmentsPresent());  // nothing removed before the records are durable
     std::string batch;
-    for (const Event& e : records) ASSERT_OK(w->FrameSystemEvent(k2040, e, &batch));
+    for (const auto& e : records) ASSERT_OK(w->FrameSystemEvent(k2040, e, &batch));
     ASSERT_OK(w->Write(batch));
     fault.FailRename(1, Status::IOError("injected"));  // the manifest update fails
     ASSERT_OK(w->Sync());
@@ -372,7 +372,7 @@ TEST_F(HostileRetentionTest, NoDeletionWhoseRecordWouldBeCut) {
   options.service_id = "queen";
   options.max_field_bytes = 32;  // shorter than a last_hash
   ASSERT_OK_AND_ASSIGN(auto w, internal::RecordWriter::Open(options));
-  std::vector<Event> records;
+  std::vector<internal::LibraryEvent> records;
   const Status s = w->ApplyRetention(kDeleteAfterADay, k2040, &records);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_TRUE(records.empty());

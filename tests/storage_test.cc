@@ -11,13 +11,13 @@
 
 #include "auditlog/query.h"
 #include "auditlog/verify.h"
-#include "read/line_reader.h"
 #include "format/manifest.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "storage/record_writer.h"
-#include "util/sha256.h"
-#include "test_util.h"
 #include "storage/zstd_file.h"
+#include "test_util.h"
+#include "util/sha256.h"
 
 namespace auditlog::internal {
 namespace {
@@ -343,10 +343,10 @@ TEST_F(StorageTest, RetentionArchivesThenDeletesHonouringTheMinimum) {
   EXPECT_EQ(plan[2].kind, RetentionAction::kArchive);
 
   ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
-  std::vector<Event> records;
+  std::vector<internal::LibraryEvent> records;
   ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
   std::string batch;
-  for (const Event& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
+  for (const auto& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
   ASSERT_OK(w->Write(batch));
   ASSERT_OK(w->Close());
 
@@ -405,7 +405,7 @@ TEST_F(StorageTest, RetentionRefusesToArchiveATamperedSegment) {
   testing::WriteFile(seg, contents);
   env_.Advance(100 * kDay);
   ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
-  std::vector<Event> records;
+  std::vector<internal::LibraryEvent> records;
   const Status s = w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records);
   EXPECT_TRUE(records.empty());
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
@@ -536,12 +536,12 @@ TEST_F(ManifestVerifyTest, ArchivedAndDeletedSegmentsStillVerify) {
       .min_retention_days = 150, .archive_after_days = 100, .delete_after_days = 150};
   {
     ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
-    std::vector<Event> records;
+    std::vector<internal::LibraryEvent> records;
     // All three are 200 days old: the policy deletes all three.
     ASSERT_OK(w->ApplyRetention(policy, env_.NowMicros(), &records));
     EXPECT_EQ(records.size(), 3u);
     std::string batch;
-    for (const Event& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
+    for (const auto& e : records) ASSERT_OK(w->FrameSystemEvent(env_.NowMicros(), e, &batch));
     ASSERT_OK(w->Write(batch));
     ASSERT_OK(w->Close());
   }
@@ -555,7 +555,7 @@ TEST_F(ManifestVerifyTest, ArchivedSegmentsVerifyAndATamperedArchiveIsReported) 
   env_.Advance(120 * kDay);
   {
     ASSERT_OK_AND_ASSIGN(auto w, RecordWriter::Open(Options()));
-    std::vector<Event> records;
+    std::vector<internal::LibraryEvent> records;
     ASSERT_OK(w->ApplyRetention(RetentionPolicy{}, env_.NowMicros(), &records));
     EXPECT_EQ(records.size(), 3u);  // archived, not deleted (2555-day minimum)
     ASSERT_OK(w->Close());

@@ -621,7 +621,8 @@ struct GdprRightToErasure {
 
 // ---------------------------------------------------------------------------------------
 // System events: records the library writes about the log itself (crash recovery,
-// suspension on a full disk, retention). Emit() refuses them from callers.
+// suspension on a full disk, retention, clock steps): the SystemEvent variant below. They are
+// not Event alternatives, so a caller cannot Emit them.
 
 // A torn (incomplete) last line found when the log was reopened after a crash. Its bytes
 // were moved, unchanged, to `quarantine_file` and cut from `segment`.
@@ -716,7 +717,8 @@ struct CustomEvent {
   Criticality criticality = Criticality::kRoutine;
 };
 
-// Every event a Logger accepts. Implicitly constructible from each alternative.
+// Every event a Logger accepts. Implicitly constructible from each alternative. The system
+// events above are not among them: only the library writes those.
 using Event = std::variant<
     AuthSuccess, AuthFailure, TokenCreated, TokenRevoked, AuthorizationGranted, AuthorizationDenied,
     PermissionChanged, PoolCreated, PoolDeleted, PoolModified, NodeRegistered, NodeDeregistered,
@@ -724,21 +726,28 @@ using Event = std::variant<
     VramAllocated, VramAllocationFailed, VramDeallocated, RateLimitExceeded, PathTraversalAttempt,
     InvalidTokenUsed, PolicyViolation, SuspiciousActivity, IntegrityViolation,
     MalformedModelRejected, ResourceLimitViolation, InferenceExecuted, ModelAccessed, DataDeleted,
-    GdprDataAccessRequest, GdprDataExport, GdprRightToErasure, LogRecovered, LogWritesResumed,
-    SegmentArchived, SegmentDeleted, ClockStepped, CustomEvent>;
+    GdprDataAccessRequest, GdprDataExport, GdprRightToErasure, CustomEvent>;
 
-// The service event types are the first 35 alternatives; the system events follow; then
-// CustomEvent.
-inline constexpr std::size_t kServiceEventTypeCount = 35;
-inline constexpr std::size_t kBuiltinEventTypeCount = std::variant_size_v<Event> - 1;
+// The records the library writes about the log itself (category kSystem). A reader meets
+// them in the log; Emit cannot take them, since they are not Event alternatives.
+using SystemEvent =
+    std::variant<LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted, ClockStepped>;
+
+// The service event types are the Event alternatives but the last (CustomEvent).
+inline constexpr std::size_t kServiceEventTypeCount = std::variant_size_v<Event> - 1;
+inline constexpr std::size_t kBuiltinEventTypeCount =
+    kServiceEventTypeCount + std::variant_size_v<SystemEvent>;
 
 // The snake_case type name ("auth_failure", or the custom event's own name).
 AUDITLOG_EXPORT std::string_view EventTypeName(const Event& e);
 AUDITLOG_EXPORT bool IsCritical(const Event& e);
 AUDITLOG_EXPORT Category EventCategory(const Event& e);
+AUDITLOG_EXPORT std::string_view EventTypeName(const SystemEvent& e);
+AUDITLOG_EXPORT bool IsCritical(const SystemEvent& e);
+AUDITLOG_EXPORT Category EventCategory(const SystemEvent& e);
 
-// The EventInfo of every built-in type (the 35 service types, then the system events), in the
-// Event variant's order.
+// The EventInfo of every built-in type: the 35 service types in the Event variant's order,
+// then the system events in SystemEvent's order.
 AUDITLOG_EXPORT const std::vector<EventInfo>& BuiltinEventTypes();
 
 #undef AUDITLOG_INFO

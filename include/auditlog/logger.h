@@ -44,11 +44,10 @@ class AUDITLOG_EXPORT Logger {
 
   // Validates and encodes `event` on the calling thread, gives it the next seq and a
   // timestamp (never earlier than the previous record's), queues it and returns its seq
-  // without waiting for I/O. Errors: kInvalidArgument (names the field; also for the
-  // library's own system events), kBufferFull (queue full, reject policy), kTimeout (queue
-  // still full after Config::block_timeout, block policy), kDiskSpaceLow (writes are failing
-  // for lack of space), kFailedPrecondition (after Shutdown, or after an unrecoverable I/O
-  // error). A failed Emit consumes no seq. In DisabledMode it returns 0 at once and the
+  // without waiting for I/O. Errors: kInvalidArgument (names the field), kBufferFull
+  // (queue full, reject policy), kTimeout (queue still full after Config::block_timeout,
+  // block policy), kDiskSpaceLow (writes are failing for lack of space), kFailedPrecondition
+  // (after Shutdown, or after an unrecoverable I/O error). A failed Emit consumes no seq. In DisabledMode it returns 0 at once and the
   // event is neither validated nor recorded.
   Result<std::uint64_t> Emit(Event event);
 

@@ -45,7 +45,7 @@ Result<std::uint64_t> EventRing::Push(EncodedEvent* e, bool system) {
   return seq;
 }
 
-Result<std::uint64_t> EventRing::EnqueueSystemEvent(const Event& event) {
+Result<std::uint64_t> EventRing::EnqueueSystemEvent(const LibraryEvent& event) {
   EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(EncodeEvent(event, options_.encode_options, &encoded));
   return Push(&encoded, /*system=*/true);
@@ -124,7 +124,8 @@ Status EventRing::RefuseLocked() {
                                     failed_.ToString());
 }
 
-void EventRing::PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono) {
+void EventRing::PushSystemEventLocked(const LibraryEvent& event, std::int64_t ts,
+                                      std::int64_t mono) {
   if (count_ >= slots_.size()) return;  // all reserve slots taken; the stats still tell
   EncodedEvent encoded;
   if (!EncodeEvent(event, options_.encode_options, &encoded).ok()) return;

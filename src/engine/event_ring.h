@@ -88,7 +88,7 @@ class EventRing {
   // Queues one of the library's own system events (log_writes_resumed, segment_archived, ...)
   // from any thread, the writer included: it takes the next seq like any event, so seq order
   // stays file order, and it may use the reserve slots.
-  Result<std::uint64_t> EnqueueSystemEvent(const Event& event) AUDITLOG_EXCLUDES(mu_);
+  Result<std::uint64_t> EnqueueSystemEvent(const LibraryEvent& event) AUDITLOG_EXCLUDES(mu_);
   // The last seq handed out (0: none yet).
   std::uint64_t LastSeq() const AUDITLOG_EXCLUDES(mu_);
 
@@ -185,7 +185,7 @@ class EventRing {
       AUDITLOG_REQUIRES(mu_);
   // Rare events that must take their seq at an exact moment (a clock step, writes resuming):
   // encoded under the lock and pushed into a reserve slot if one is free.
-  void PushSystemEventLocked(const Event& event, std::int64_t ts, std::int64_t mono)
+  void PushSystemEventLocked(const LibraryEvent& event, std::int64_t ts, std::int64_t mono)
       AUDITLOG_REQUIRES(mu_);
   // Tells a polling or sleeping writer that there is something new; true when the caller
   // must notify writer_cv_ (after unlocking).

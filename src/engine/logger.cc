@@ -119,11 +119,6 @@ Status Logger::Impl::Start() {
 }
 
 Status Logger::Impl::Encode(const Event& event, internal::EncodedEvent* out) {
-  if (EventCategory(event) == Category::kSystem) {
-    rejected_invalid.fetch_add(1, std::memory_order_relaxed);
-    return Status::InvalidArgument(std::string(EventTypeName(event)) +
-                                   ": system events are written by the library itself");
-  }
   Status s = internal::EncodeEvent(event, encode_options, out);
   if (!s.ok()) rejected_invalid.fetch_add(1, std::memory_order_relaxed);
   return s;

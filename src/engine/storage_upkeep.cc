@@ -80,9 +80,9 @@ bool StorageUpkeep::CheckActiveSegment() {
 }
 
 void StorageUpkeep::ApplyRetention() {
-  std::vector<Event> records;
+  std::vector<LibraryEvent> records;
   Status s = writer_->ApplyRetention(config_.retention, env_->NowMicros(), &records);
-  for (const Event& e : records) ring_->EnqueueSystemEvent(e).status().IgnoreError();
+  for (const LibraryEvent& e : records) ring_->EnqueueSystemEvent(e).status().IgnoreError();
   if (!s.ok()) {
     // Retention is upkeep, not the audit trail: the log stays writable, and the problem (for
     // example a closed segment that no longer matches its checksum) goes on the record.

@@ -418,7 +418,21 @@ bool IsSnakeCaseName(std::string_view name) {
   });
 }
 
-Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEvent* out) {
+namespace {
+
+template <typename T>
+std::string_view TypeNameOf(const T&) {
+  return T::kInfo.type_name;
+}
+std::string_view TypeNameOf(const CustomEvent& e) { return e.event_type; }
+template <typename T>
+bool CriticalOf(const T&) {
+  return T::kInfo.criticality == Criticality::kCritical;
+}
+bool CriticalOf(const CustomEvent& e) { return e.criticality == Criticality::kCritical; }
+
+template <typename Variant>
+Status EncodeAny(const Variant& event, const EncodeOptions& options, EncodedEvent* out) {
   // Per-thread scratch keeps the hot path free of allocations once warmed up. The event is
   // encoded into a per-thread buffer and copied out only on success, so a failed encode
   // leaves `*out` alone. (Swapping the buffer out instead would save the copy, but the
@@ -436,7 +450,8 @@ Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEven
   if (!encoder.status().ok()) return encoder.status();
   const std::size_t body_bytes = json.size() + (sanitized.empty() ? 0 : sanitized.size() + 14);
   if (body_bytes > options.max_body_bytes) {  // unreachable by the reserve; never frame it
-    return Status::InvalidArgument(std::string(EventTypeName(event)) + ": encodes to " +
+    const std::string_view type = std::visit([](const auto& e) { return TypeNameOf(e); }, event);
+    return Status::InvalidArgument(std::string(type) + ": encodes to " +
                                    std::to_string(body_bytes) + " bytes, more than " +
                                    std::to_string(options.max_body_bytes));
   }
@@ -448,9 +463,19 @@ Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEven
     out->body += sanitized;
     out->body += ']';
   }
-  out->critical = IsCritical(event);
+  out->critical = std::visit([](const auto& e) { return CriticalOf(e); }, event);
   out->altered_fields = encoder.altered_fields();
   return Status::Ok();
+}
+
+}  // namespace
+
+Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEvent* out) {
+  return EncodeAny(event, options, out);
+}
+
+Status EncodeEvent(const LibraryEvent& event, const EncodeOptions& options, EncodedEvent* out) {
+  return EncodeAny(event, options, out);
 }
 
 }  // namespace auditlog::internal

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <variant>
 
 #include "auditlog/events.h"
 #include "auditlog/status.h"
@@ -37,6 +38,14 @@ struct EncodedEvent {
 // or IPv6 address"); messages never echo the input.
 // Reuses `out->body`'s capacity; in steady state the only allocation is growing it.
 Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEvent* out);
+
+// What the library records of its own accord: its system events, and an integrity_violation
+// when it finds its active segment replaced under it.
+using LibraryEvent = std::variant<LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted,
+                                  ClockStepped, IntegrityViolation>;
+
+// EncodeEvent for the library's own records (the same rules and encoding).
+Status EncodeEvent(const LibraryEvent& event, const EncodeOptions& options, EncodedEvent* out);
 
 // True for names of the form [a-z][a-z0-9_]*, at most 64 bytes.
 bool IsSnakeCaseName(std::string_view name);

@@ -47,23 +47,32 @@ EventInfo InfoOf(const T&) {
   return T::kInfo;
 }
 EventInfo InfoOf(const CustomEvent& e) { return {e.event_type, Category::kCustom, e.criticality}; }
-EventInfo Info(const Event& e) {
+template <typename Variant>
+EventInfo Info(const Variant& e) {
   return std::visit([](const auto& x) { return InfoOf(x); }, e);
 }
 
-template <std::size_t... I>
-std::vector<EventInfo> CollectBuiltins(std::index_sequence<I...>) {
-  return {std::variant_alternative_t<I, Event>::kInfo...};
+// Appends the kInfo of the alternatives I... of `Variant`.
+template <typename Variant, std::size_t... I>
+void CollectInfos(std::index_sequence<I...>, std::vector<EventInfo>* out) {
+  (out->push_back(std::variant_alternative_t<I, Variant>::kInfo), ...);
 }
 }  // namespace
 
 std::string_view EventTypeName(const Event& e) { return Info(e).type_name; }
 bool IsCritical(const Event& e) { return Info(e).criticality == Criticality::kCritical; }
 Category EventCategory(const Event& e) { return Info(e).category; }
+std::string_view EventTypeName(const SystemEvent& e) { return Info(e).type_name; }
+bool IsCritical(const SystemEvent& e) { return Info(e).criticality == Criticality::kCritical; }
+Category EventCategory(const SystemEvent& e) { return Info(e).category; }
 
 const std::vector<EventInfo>& BuiltinEventTypes() {
-  static const std::vector<EventInfo> kAll =
-      CollectBuiltins(std::make_index_sequence<kBuiltinEventTypeCount>());
+  static const std::vector<EventInfo> kAll = [] {
+    std::vector<EventInfo> all;
+    CollectInfos<Event>(std::make_index_sequence<kServiceEventTypeCount>(), &all);
+    CollectInfos<SystemEvent>(std::make_index_sequence<std::variant_size_v<SystemEvent>>(), &all);
+    return all;
+  }();
   return kAll;
 }
 

@@ -172,7 +172,7 @@ void RecordWriter::Frame(std::int64_t ts_micros, const EncodedEvent& event, std:
   ++chain_.next_seq;
 }
 
-Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const Event& event,
+Status RecordWriter::FrameSystemEvent(std::int64_t ts_micros, const LibraryEvent& event,
                                       std::string* batch) {
   if (chain_.next_seq > kMaxSeq) return SeqExhausted("the last record", chain_.next_seq - 1);
   EncodedEvent encoded;

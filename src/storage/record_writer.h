@@ -141,7 +141,7 @@ class RecordWriter {
   void Frame(std::int64_t ts_micros, const EncodedEvent& event, std::string* batch);
   // Encodes a system event (log_recovered, …) and frames it, its timestamp clamped to the
   // current segment's last record (not to an earlier segment's). Fails only on a bug.
-  Status FrameSystemEvent(std::int64_t ts_micros, const Event& event, std::string* batch);
+  Status FrameSystemEvent(std::int64_t ts_micros, const LibraryEvent& event, std::string* batch);
 
   // Appends framed lines to the current segment. Before writing, checks that free space
   // would stay above min_free_bytes (else kDiskSpaceLow, nothing written). On a failed or
@@ -183,7 +183,7 @@ class RecordWriter {
   // whose record was not framed by the next call is planned afresh. Also returns (first) the
   // error of a deletion that failed to complete since the last call.
   Status ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
-                        std::vector<Event>* records);
+                        std::vector<LibraryEvent>* records);
 
   // Syncs, closes and checksums the segment (finishing a pending rotation's close) and
   // marks the manifest as cleanly shut down. Idempotent; after kDiskSpaceLow it may be
@@ -221,7 +221,7 @@ class RecordWriter {
   enum class RotationStep : std::uint8_t { kNone, kChecksum, kStart, kManifest };
   // Retention (retention.cc).
   Status FinishInterruptedArchivals();
-  Status ArchiveSegment(const RetentionAction& action, std::vector<Event>* records);
+  Status ArchiveSegment(const RetentionAction& action, std::vector<LibraryEvent>* records);
   void NoteFramed(std::string_view body);
   // Removes the segments whose segment_deleted record is durable (seq <= synced_seq_).
   Status CompleteDeletions();

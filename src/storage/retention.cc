@@ -12,12 +12,12 @@
 
 #include "auditlog/config.h"
 #include "format/log_dir.h"
-#include "read/line_reader.h"
 #include "format/manifest.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "storage/record_writer.h"
-#include "util/sha256.h"
 #include "storage/zstd_file.h"
+#include "util/sha256.h"
 
 namespace auditlog::internal {
 
@@ -251,7 +251,8 @@ Status RecordWriter::FinishInterruptedArchivals() {
 }
 
 // Archive: write NAME.zst (fsync, dir fsync), save the manifest naming it, remove NAME.
-Status RecordWriter::ArchiveSegment(const RetentionAction& action, std::vector<Event>* records) {
+Status RecordWriter::ArchiveSegment(const RetentionAction& action,
+                                    std::vector<LibraryEvent>* records) {
   Env* env = options_.env;
   SegmentEntry& e = *manifest_.Find(action.segment);  // the plan only names listed entries
   const fs::path plain = options_.dir / e.name;
@@ -281,7 +282,7 @@ Status RecordWriter::ArchiveSegment(const RetentionAction& action, std::vector<E
 }
 
 Status RecordWriter::ApplyRetention(const RetentionPolicy& policy, std::int64_t now_micros,
-                                    std::vector<Event>* records) {
+                                    std::vector<LibraryEvent>* records) {
   if (!sticky_.ok()) return sticky_;
   if (!retention_error_.ok()) return std::exchange(retention_error_, Status::Ok());
   // A deletion whose record the caller never framed is planned (and recorded) afresh.
@@ -387,12 +388,12 @@ Result<std::size_t> ApplyRetentionToLog(Env* env, const fs::path& dir,
   options.dir = dir;
   options.service_id = manifest->service_id;
   AUDITLOG_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, RecordWriter::Open(options));
-  std::vector<Event> records;
+  std::vector<LibraryEvent> records;
   Status s = writer->ApplyRetention(policy, now_micros, &records);
   // Record what was done even if a later step failed; Sync() then removes the segments
   // whose segment_deleted record it made durable.
   std::string batch;
-  for (const Event& e : records) {
+  for (const LibraryEvent& e : records) {
     Status f = writer->FrameSystemEvent(env->NowMicros(), e, &batch);
     if (s.ok()) s = f;
   }

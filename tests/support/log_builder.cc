@@ -23,6 +23,19 @@ LogBuilder::~LogBuilder() {
 Result<std::uint64_t> LogBuilder::Add(const Event& event, std::int64_t ts_micros) {
   internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(internal::EncodeEvent(event, {}, &encoded));
+  return AddEncoded(encoded, ts_micros);
+}
+
+Result<std::uint64_t> LogBuilder::Add(const SystemEvent& event, std::int64_t ts_micros) {
+  const internal::LibraryEvent library_event =
+      std::visit([](const auto& e) -> internal::LibraryEvent { return e; }, event);
+  internal::EncodedEvent encoded;
+  AUDITLOG_RETURN_IF_ERROR(internal::EncodeEvent(library_event, {}, &encoded));
+  return AddEncoded(encoded, ts_micros);
+}
+
+Result<std::uint64_t> LogBuilder::AddEncoded(const internal::EncodedEvent& encoded,
+                                             std::int64_t ts_micros) {
   const std::uint64_t seq = writer_->next_seq();
   batch_.clear();
   writer_->Frame(ts_micros, encoded, &batch_);
@@ -35,11 +48,7 @@ Result<std::uint64_t> LogBuilder::AddRawEvent(std::string_view event_json, std::
   internal::EncodedEvent encoded;
   encoded.body = "\"event\":" + std::string(event_json);
   encoded.critical = critical;
-  const std::uint64_t seq = writer_->next_seq();
-  batch_.clear();
-  writer_->Frame(ts_micros, encoded, &batch_);
-  AUDITLOG_RETURN_IF_ERROR(writer_->Write(batch_));
-  return seq;
+  return AddEncoded(encoded, ts_micros);
 }
 
 Status LogBuilder::Rotate() { return writer_->Rotate(); }

@@ -24,6 +24,8 @@ class LogBuilder {
 
   // Appends `event` stamped `ts_micros`; returns its seq.
   Result<std::uint64_t> Add(const Event& event, std::int64_t ts_micros);
+  // A record the library writes of its own accord (log_recovered, segment_deleted, ...).
+  Result<std::uint64_t> Add(const SystemEvent& event, std::int64_t ts_micros);
   // Appends a record whose "event" member is `event_json` verbatim (it may hold JSON escapes
   // or raw bytes the library itself would never write). The record is correctly framed
   // and hash-chained.
@@ -38,6 +40,7 @@ class LogBuilder {
 
  private:
   explicit LogBuilder(std::unique_ptr<internal::RecordWriter> w) : writer_(std::move(w)) {}
+  Result<std::uint64_t> AddEncoded(const internal::EncodedEvent& encoded, std::int64_t ts_micros);
   std::unique_ptr<internal::RecordWriter> writer_;
   std::string batch_;
 };
