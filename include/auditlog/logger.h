@@ -47,8 +47,8 @@ class AUDITLOG_EXPORT Logger {
   // without waiting for I/O. Errors: kInvalidArgument (names the field), kBufferFull
   // (queue full, reject policy), kTimeout (queue still full after Config::block_timeout,
   // block policy), kDiskSpaceLow (writes are failing for lack of space), kFailedPrecondition
-  // (after Shutdown, or after an unrecoverable I/O error). A failed Emit consumes no seq. In DisabledMode it returns 0 at once and the
-  // event is neither validated nor recorded.
+  // (after Shutdown, or after an unrecoverable I/O error). A failed Emit consumes no seq.
+  // In DisabledMode it returns 0 at once and the event is neither validated nor recorded.
   Result<std::uint64_t> Emit(Event event);
 
   // Emit, then asks the writer for an fsync and waits until the event is durable: fsync'ed,
