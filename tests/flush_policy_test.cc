@@ -8,10 +8,10 @@
 #include <thread>
 
 #include "auditlog/auditlog.h"
+#include "engine/logger_test_peer.h"
 #include "engine_util.h"
 #include "fake_clock.h"
 #include "fault_env.h"
-#include "engine/logger_test_peer.h"
 #include "test_util.h"
 
 namespace auditlog {

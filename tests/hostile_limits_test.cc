@@ -21,9 +21,9 @@
 #include "auditlog/verify.h"
 #include "cli_runner.h"
 #include "format/event_codec.h"
-#include "log_builder.h"
 #include "format/member_names.h"
 #include "format/record_format.h"
+#include "log_builder.h"
 #include "test_util.h"
 
 namespace auditlog {

@@ -10,8 +10,8 @@
 #include "auditlog/auditlog.h"
 #include "log_builder.h"
 #include "read/line_reader.h"
-#include "test_util.h"
 #include "storage/zstd_file.h"
+#include "test_util.h"
 
 namespace auditlog {
 namespace {

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "format/event_codec.h"
-#include "util/json_writer.h"
 #include "test_util.h"
+#include "util/json_writer.h"
 
 namespace auditlog::internal {
 namespace {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "auditlog/config.h"
-#include "util/json_writer.h"
 #include "format/record_format.h"
+#include "util/json_writer.h"
 
 namespace auditlog::internal {
 

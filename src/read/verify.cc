@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "read/line_reader.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "read/verify_manifest.h"
 #include "read/verify_pipeline.h"
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "auditlog/status.h"
+#include "format/record_format.h"
 #include "read/line_reader.h"
 #include "util/mutex.h"
-#include "format/record_format.h"
 #include "util/thread_annotations.h"
 
 namespace auditlog::internal {

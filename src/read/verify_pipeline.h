@@ -15,8 +15,8 @@
 #include "auditlog/env.h"
 #include "auditlog/status.h"
 #include "auditlog/verify.h"
-#include "read/line_reader.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 
 namespace auditlog::internal {
 

@@ -8,8 +8,8 @@
 
 #include "auditlog/events.h"
 #include "format/event_codec.h"
-#include "fuzz_util.h"
 #include "format/record_format.h"
+#include "fuzz_util.h"
 
 namespace {
 

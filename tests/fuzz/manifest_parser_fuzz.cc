@@ -1,8 +1,8 @@
 // libFuzzer target: internal::Manifest::Parse on the input. Properties: no crash and no
 // exception (libFuzzer reports an escaping exception as a crash), and an accepted manifest
 // survives a round trip: Parse(ToJson(m)) succeeds and prints the same.
-#include "fuzz_util.h"
 #include "format/manifest.h"
+#include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using auditlog::internal::Manifest;

@@ -3,8 +3,8 @@
 // and hash say what the parser reports.
 #include <nlohmann/json.hpp>
 
-#include "fuzz_util.h"
 #include "format/record_format.h"
+#include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace auditlog::internal;

@@ -6,8 +6,8 @@
 
 #include "auditlog/auditlog.h"
 #include "fake_clock.h"
-#include "test_util.h"
 #include "storage/zstd_file.h"
+#include "test_util.h"
 
 namespace auditlog::testing {
 
