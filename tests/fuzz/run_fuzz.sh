@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of tests/fuzz for SECONDS each, on a temporary copy of its seed
-# corpus and regression inputs (the repository is not modified), with its dictionary.
+# Runs every fuzz target of tests/fuzz for SECONDS each (FUZZ_JOBS at a time, default one per
+# CPU), on a temporary copy of its seed corpus and regression inputs (the repository is not
+# modified), with its dictionary.
 #   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS [TARGET...]
 # A crash, leak, hang (-timeout=FUZZ_TIMEOUT s per input, default 60: generous, so a loaded
 # machine does not flake) or out-of-memory (-rss_limit_mb=2048)
@@ -25,21 +26,23 @@ if [ -f "$here/known_issues.txt" ]; then
 fi
 is_known() { local t; for t in "${known_targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
-failed=()
-for t in "${targets[@]}"; do
-  bin="$build/tests/fuzz/${t}_fuzz"
-  [ -x "$bin" ] || { echo "run_fuzz: $bin missing (build the fuzz tree first)" >&2; exit 2; }
+# One target's run; prints its report (at the end, so parallel runs do not interleave) and
+# exits non-zero if it failed in a way that counts.
+fuzz_one() {
+  local t="$1" bin="$build/tests/fuzz/${1}_fuzz" work rc dict=()
   work="$(mktemp -d "${TMPDIR:-/tmp}/auditlog-fuzz-$t.XXXXXX")"
   mkdir -p "$work/corpus" "$build/fuzz-artifacts/$t"
   cp "$here/corpus/$t/"* "$work/corpus/" 2>/dev/null || true
-  dict=()
   [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
-  echo "== fuzz $t for ${seconds}s"
   "$bin" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 \
     -artifact_prefix="$build/fuzz-artifacts/$t/" -print_final_stats=1 > "$work/log" 2>&1
   rc=$?
-  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done " "$work/log" | tr '\n' ' '
-  echo
+  {
+    echo "== fuzz $t for ${seconds}s"
+    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done " "$work/log" | tr '\n' ' '
+    echo
+  }
+  local counts=0
   if [ $rc -ne 0 ]; then
     grep -E "ERROR|runtime error|property violated|Test unit written|^    #[0-9]+ .* in auditlog" \
       "$work/log" | head -20
@@ -47,12 +50,32 @@ for t in "${targets[@]}"; do
       echo "== fuzz $t: exit $rc, a known issue (known_issues.txt); not failing"
     else
       echo "== fuzz $t: FAILED (exit $rc); full log: $build/fuzz-artifacts/$t/last.log"
-      failed+=("$t")
+      counts=1
     fi
     cp "$work/log" "$build/fuzz-artifacts/$t/last.log"
   fi
   rm -rf "$work"
+  return $counts
+}
+
+for t in "${targets[@]}"; do
+  [ -x "$build/tests/fuzz/${t}_fuzz" ] || { echo "run_fuzz: $build/tests/fuzz/${t}_fuzz missing (build the fuzz tree first)" >&2; exit 2; }
 done
+# FUZZ_JOBS targets at a time (default: one per CPU), each with its own report file.
+jobs="${FUZZ_JOBS:-$(nproc)}"
+reports="$(mktemp -d "${TMPDIR:-/tmp}/auditlog-fuzz-reports.XXXXXX")"
+pids=()
+for i in "${!targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  fuzz_one "${targets[$i]}" > "$reports/$i" 2>&1 &
+  pids[$i]=$!
+done
+failed=()
+for i in "${!targets[@]}"; do
+  wait "${pids[$i]}" || failed+=("${targets[$i]}")
+  cat "$reports/$i"
+done
+rm -rf "$reports"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzzing found problems in: ${failed[*]}" >&2
   exit 1
