@@ -3,6 +3,7 @@
 
 #include "auditlog/config.h"
 #include "auditlog/env.h"
+#include "auditlog/event_json.h"
 #include "auditlog/events.h"
 #include "auditlog/format_table.h"
 #include "auditlog/gdpr_export.h"

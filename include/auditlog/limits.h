@@ -18,6 +18,11 @@ inline constexpr std::size_t kMaxRecordBytes = 1 << 20;
 // recursion; built-in events use at most 3.
 inline constexpr std::size_t kMaxNestingDepth = 64;
 
+// The longest event given as JSON text (EventFromJson, the C API, auditlogd): four times a
+// record, since escapes such as \u0001 take six bytes for one; longer text is refused. What
+// is accepted but does not fit a record is cut to fit, as for Emit.
+inline constexpr std::size_t kMaxEventJsonBytes = std::size_t{4} << 20;
+
 // There is deliberately no separate limit on the members of one object: kMaxRecordBytes
 // bounds them (a member takes at least 6 bytes), and the duplicate-name checks of the writer
 // and the readers take O(n log n) time in the number of members.

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auditlog/config.h"
@@ -28,6 +29,20 @@ namespace auditlog {
 namespace internal {
 class LoggerTestPeer;  // test hooks (src/engine/logger_test_peer.h)
 }  // namespace internal
+
+// The process a record is written for, as the kernel attests it: auditlogd fills it from
+// SO_PEERCRED and /proc/PID/exe. Recorded in the record's "origin" member (docs/FORMAT.md
+// §3), which no event can set.
+struct Origin {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t pid = 0;
+  std::string exe{};  // the executable's path; neutralized like every string
+};
+
+struct EmitOptions {
+  std::optional<Origin> origin{};
+};
 
 class AUDITLOG_EXPORT Logger {
  public:
@@ -50,12 +65,16 @@ class AUDITLOG_EXPORT Logger {
   // (after Shutdown, or after an unrecoverable I/O error). A failed Emit consumes no seq.
   // In DisabledMode it returns 0 at once and the event is neither validated nor recorded.
   Result<std::uint64_t> Emit(Event event);
+  // Emit, recording `options` (the requesting process's identity) in the record.
+  Result<std::uint64_t> Emit(Event event, const EmitOptions& options);
 
   // Emit, then asks the writer for an fsync and waits until the event is durable: fsync'ed,
   // and for a new segment its directory entry too. Errors: those of Emit, the fsync error
   // (the logger is then failed), or the write error while writes are failing (the event
-  // stays queued and is written when the writer's retry succeeds).
-  Status EmitDurable(Event event);
+  // stays queued and is written when the writer's retry succeeds). `seq`, when not null,
+  // receives the event's seq once it is queued (so also when the wait then fails).
+  Status EmitDurable(Event event, std::uint64_t* seq = nullptr);
+  Status EmitDurable(Event event, const EmitOptions& options, std::uint64_t* seq = nullptr);
 
   // Waits until every record with seq <= `seq` is durable, or `timeout` passes (kTimeout).
   // It does not hurry the writer: the flush mode decides when the fsync happens (use

@@ -151,16 +151,18 @@ Result<std::uint64_t> Logger::Emit(Event event) {
   return seq;
 }
 
-Status Logger::EmitDurable(Event event) {
+Status Logger::EmitDurable(Event event, std::uint64_t* seq_out) {
   Impl& d = *impl_;
   if (d.disabled) {
     if (d.disabled_shut_down.load(std::memory_order_relaxed)) return ShutDownError();
+    if (seq_out != nullptr) *seq_out = 0;  // as Emit's result in DisabledMode
     return Status::Ok();
   }
   thread_local internal::EncodedEvent encoded;
   AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
   d.watermark.EnterDurableEmit();
   Result<std::uint64_t> seq = d.ring.Push(&encoded, /*system=*/false);
+  if (seq.ok() && seq_out != nullptr) *seq_out = *seq;
   Status s = seq.ok() ? d.watermark.SyncAndAwait(*seq, &d.ring, nullptr) : seq.status();
   d.watermark.LeaveDurableEmit();
   return s;
