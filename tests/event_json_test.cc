@@ -14,19 +14,14 @@
 
 #include "auditlog/auditlog.h"
 #include "format/event_codec.h"
+#include "format/field_traits.h"
 #include "test_util.h"
 
 namespace auditlog {
 namespace {
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T, typename = void>
-struct HasFields : std::false_type {};
-template <typename T>
-struct HasFields<T, std::void_t<decltype(T::Fields())>> : std::true_type {};
+using internal::HasFields;
+using internal::IsOptional;
 
 // Fills every field of a described struct with a valid value (optional ones only when
 // `with_optionals`), so that each built-in type can be encoded.

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "auditlog/limits.h"
+#include "format/field_traits.h"
 #include "format/member_names.h"
 #include "format/sanitize.h"
 #include "util/json_writer.h"
@@ -35,16 +36,6 @@ constexpr std::size_t kBodyWrapBytes = 14;
 constexpr std::size_t kItemSlack = 128;
 // What replaces a value nested deeper than kMaxNestingDepth.
 constexpr std::string_view kTooDeepMarker = "\"<too deep>\"";
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <typename T, typename = void>
-struct HasFields : std::false_type {};
-template <typename T>
-struct HasFields<T, std::void_t<decltype(T::Fields())>> : std::true_type {};
 
 class Encoder {
  public:

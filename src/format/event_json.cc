@@ -20,6 +20,7 @@
 
 #include "auditlog/limits.h"
 #include "format/event_codec.h"
+#include "format/field_traits.h"
 #include "util/civil_time.h"
 
 namespace auditlog {
@@ -33,15 +34,8 @@ using simdjson::dom::object;
 // (deeper ones the encoder would replace by "<too deep>"), one more is tolerated.
 constexpr std::size_t kMaxDepth = kMaxNestingDepth + 1;
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <typename T, typename = void>
-struct HasFields : std::false_type {};
-template <typename T>
-struct HasFields<T, std::void_t<decltype(T::Fields())>> : std::true_type {};
+using internal::HasFields;
+using internal::IsOptional;
 
 // The name of the JSON type a field wants, for error messages.
 template <typename T>
