@@ -30,6 +30,20 @@ inline constexpr bool kSanitizedBuild = false;
 inline constexpr bool kSanitizedBuild = false;
 #endif
 
+// True in ThreadSanitizer builds: a single-threaded scenario that only costs time there
+// (the memory bound of a command reading a decompression bomb) may skip itself.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizedBuild = true;
+#else
+inline constexpr bool kThreadSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizedBuild = false;
+#endif
+
 MATCHER(IsOk, "is OK") {
   if (arg.ok()) return true;
   *result_listener << arg.ToString();
