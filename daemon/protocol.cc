@@ -85,7 +85,7 @@ Status RequestParser::Impl::ReadId(od::value value, std::string* id) {
     err = value.get_array().get(a);
     if (!err) err = a.raw_json().get(text);
   } else {
-    err = value.raw_json_token().get(text);
+    text = value.raw_json_token();
   }
   if (err) return NotJson(err);
   text = TrimTrailingWhitespace(text);
