@@ -176,20 +176,21 @@ void Server::Impl::AcceptAll(Clock::time_point now) {
 
 void Server::Impl::AcceptOne(int fd, Clock::time_point now) {
   if (connections.size() >= options.max_connections) {
-    counters.refused_limit.fetch_add(1, std::memory_order_relaxed);
     RefuseConnection(fd, Status::FailedPrecondition(
                              "too many connections: the daemon serves at most " +
                              std::to_string(options.max_connections) + " at a time"));
+    // Counted once the line was sent: a test that sees the count finds the line.
+    counters.refused_limit.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   auto origin = PeerIdentity(fd);
   if (!origin.ok() || !options.allow.Admits(*origin)) {
-    counters.refused_not_allowed.fetch_add(1, std::memory_order_relaxed);
     RefuseConnection(fd, !origin.ok() ? origin.status()
                                       : Status::FailedPrecondition(
                                             "uid " + std::to_string(origin->uid) + " gid " +
                                             std::to_string(origin->gid) +
                                             " may not log here (--allow-uid/--allow-gid)"));
+    counters.refused_not_allowed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   auto conn = std::make_unique<Connection>(fd, std::move(*origin), options.max_line_bytes, now);
