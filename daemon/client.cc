@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -82,13 +83,14 @@ auditlog::Result<std::string> Client::ReadLine(std::chrono::milliseconds timeout
       buffer_.erase(0, nl + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    // Rounded up, and at least one poll even when the time is up: what has arrived is read.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Status::Timeout("no response from auditlogd in time");
     pollfd p{fd_, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
     if (r < 0 && errno != EINTR) return Status::IOError(std::string("poll: ") + strerror(errno));
-    if (r <= 0) continue;
+    if (r == 0) return Status::Timeout("no response from auditlogd in time");
+    if (r < 0) continue;
     char chunk[65536];
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n < 0) {

@@ -21,9 +21,18 @@ namespace auditlogd::testing {
 
 class InProcessDaemon {
  public:
-  // Opens the logger (with `config`'s service id, mode and queue settings replaced where
-  // unset) and the server, and starts the loop. Check ok() before use.
-  explicit InProcessDaemon(ServerOptions options = {}, auditlog::Config config = {}) {
+  // The logger settings auditlogd uses by default (daemon/main.cc): a queue with room for
+  // bursts of pipelined requests.
+  static auditlog::Config DaemonConfig() {
+    auditlog::Config config;
+    config.queue_capacity_events = 65536;
+    config.queue_capacity_bytes = std::size_t{64} << 20;
+    return config;
+  }
+
+  // Opens the logger (`config` with its service id, when empty, and mode set here) and the
+  // server, and starts the loop. Check ok() before use.
+  explicit InProcessDaemon(ServerOptions options = {}, auditlog::Config config = DaemonConfig()) {
     config.service_id = config.service_id.empty() ? "daemon-test" : config.service_id;
     config.mode = auditlog::LocalMode{log_dir()};
     auto logger = auditlog::Logger::Open(config);
@@ -43,7 +52,7 @@ class InProcessDaemon {
   }
 
   ~InProcessDaemon() {
-    Stop();
+    Stop().IgnoreError();  // the tests that care check Stop() themselves
     if (logger_) logger_->Shutdown().IgnoreError();  // a test that broke it already failed
   }
 

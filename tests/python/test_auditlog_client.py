@@ -81,7 +81,7 @@ class ClientTest(unittest.TestCase):
     def test_hostile_strings_are_neutralized(self):
         with AuditlogClient(self.sock) as log:
             seq = log.emit({"event_type": "auth_failure", "attempted_user": "eve\x1b[2J\u202e",
-                            "reason": "x"})
+                            "ip": "192.0.2.9", "reason": "x"})
         self.stop()
         record = records(self.log_dir)[seq]
         self.assertEqual(record["event"]["attempted_user"], "eve<U+001B>[2J<U+202E>")
