@@ -84,8 +84,8 @@ auditlog::Result<std::string> Client::ReadLine(std::chrono::milliseconds timeout
       return line;
     }
     // Rounded up, and at least one poll even when the time is up: what has arrived is read.
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd_, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
     if (r < 0 && errno != EINTR) return Status::IOError(std::string("poll: ") + strerror(errno));
@@ -102,8 +102,7 @@ auditlog::Result<std::string> Client::ReadLine(std::chrono::milliseconds timeout
   }
 }
 
-auditlog::Result<EmitReply> Client::Emit(std::string_view event_json, bool durable,
-                                         bool critical) {
+auditlog::Result<EmitReply> Client::Emit(std::string_view event_json, bool durable, bool critical) {
   std::string request = "{\"event\":";
   for (char c : event_json) request.push_back(c == '\n' || c == '\r' ? ' ' : c);
   request += durable ? ",\"durable\":true" : ",\"durable\":false";

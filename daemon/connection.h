@@ -61,14 +61,14 @@ class Connection {
   Clock::time_point last_activity() const { return last_activity_; }
 
   // The server's decisions about this connection, kept here.
-  bool reading_paused = false;   // too much output pending: not read until it drains
+  bool reading_paused = false;      // too much output pending: not read until it drains
   bool close_when_drained = false;  // no further requests: close once output is written
   bool want_write = false;          // EPOLLOUT registered
   bool in_ready_list = false;       // queued for line processing this iteration
-  bool holding = false;  // this iteration's later responses wait for the group commit
-  bool peer_eof = false;  // the client closed its side
-  bool dead = false;      // to be destroyed at the end of the loop iteration
-  std::uint32_t epoll_events = 0;  // the interest registered with epoll
+  bool holding = false;             // this iteration's later responses wait for the group commit
+  bool peer_eof = false;            // the client closed its side
+  bool dead = false;                // to be destroyed at the end of the loop iteration
+  std::uint32_t epoll_events = 0;   // the interest registered with epoll
 
  private:
   int fd_;

@@ -13,9 +13,9 @@
 namespace auditlogd {
 
 struct ListenOptions {
-  std::string path;                  // at most 107 bytes (sun_path)
-  mode_t mode = 0660;                // the socket file's permission bits
-  std::optional<gid_t> group{};      // chown the socket file to this group
+  std::string path;              // at most 107 bytes (sun_path)
+  mode_t mode = 0660;            // the socket file's permission bits
+  std::optional<gid_t> group{};  // chown the socket file to this group
   int backlog = 512;
 };
 

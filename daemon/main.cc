@@ -26,17 +26,14 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 struct Args {
-  std::string dir, socket, service_id, flush_mode = "hybrid", socket_mode = "0660",
-                                       socket_group;
+  std::string dir, socket, service_id, flush_mode = "hybrid", socket_mode = "0660", socket_group;
   std::vector<std::uint32_t> allow_uids, allow_gids;
   std::size_t max_connections = 1024;
   std::size_t queue_events = 65536;
   long long line_timeout_ms = 10'000, idle_timeout_ms = 300'000;
 };
 
-void Fail(const std::string& message) {
-  std::fprintf(stderr, "auditlogd: %s\n", message.c_str());
-}
+void Fail(const std::string& message) { std::fprintf(stderr, "auditlogd: %s\n", message.c_str()); }
 
 // The process-wide set-up that must precede every thread (the Logger's writer inherits the
 // signal mask): SIGTERM/SIGINT are then read through the server's signalfd only.

@@ -46,8 +46,8 @@ Status UnknownMember(std::string_view key) {
         "kernel-attested identity (SO_PEERCRED)");
   }
   const std::string name = IsSnakeCase(key) ? "\"" + std::string(key) + "\"" : "a member";
-  return Status::InvalidArgument("request: " + name +
-                                 " is not a request member (allowed: event, durable, id, critical)");
+  return Status::InvalidArgument(
+      "request: " + name + " is not a request member (allowed: event, durable, id, critical)");
 }
 
 }  // namespace
@@ -113,9 +113,9 @@ simdjson::error_code RequestParser::Impl::ReadMembers(od::object object, Request
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return err;
     od::value value = field.value();
-    bool* seen = key == "event"     ? &seen_event
-                 : key == "durable" ? &seen_durable
-                 : key == "id"      ? &seen_id
+    bool* seen = key == "event"      ? &seen_event
+                 : key == "durable"  ? &seen_durable
+                 : key == "id"       ? &seen_id
                  : key == "critical" ? &seen_critical
                                      : nullptr;
     if (seen == nullptr) {

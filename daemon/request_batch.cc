@@ -7,11 +7,10 @@ namespace auditlogd {
 
 using auditlog::Status;
 
-auditlog::Result<std::uint64_t> RequestBatch::Emit(const Request& request,
-                                                   const Connection& conn) {
-  auto event = decoder_.Decode(request.event_json, request.critical
-                                                       ? auditlog::Criticality::kCritical
-                                                       : auditlog::Criticality::kRoutine);
+auditlog::Result<std::uint64_t> RequestBatch::Emit(const Request& request, const Connection& conn) {
+  auto event =
+      decoder_.Decode(request.event_json, request.critical ? auditlog::Criticality::kCritical
+                                                           : auditlog::Criticality::kRoutine);
   if (!event.ok()) return event.status();
   // A built-in type's criticality is part of its definition: a request that states the
   // opposite is refused rather than silently overruled.
@@ -46,8 +45,8 @@ void RequestBatch::RespondError(Connection* conn, const Status& error) {
   Answer(conn, "null", 0, false, error);
 }
 
-void RequestBatch::Answer(Connection* conn, std::string_view id, std::uint64_t seq,
-                          bool durable, const Status& error) {
+void RequestBatch::Answer(Connection* conn, std::string_view id, std::uint64_t seq, bool durable,
+                          const Status& error) {
   if (!error.ok()) error_responses.fetch_add(1, std::memory_order_relaxed);
   if (durable) conn->holding = true;
   if (conn->holding) {
@@ -74,11 +73,11 @@ bool RequestBatch::Commit() {
       AppendSuccess(h.id, h.seq, true, &h.conn->output());
     } else {
       error_responses.fetch_add(1, std::memory_order_relaxed);
-      AppendError(h.id,
-                  Status(flushed.code(), "seq " + std::to_string(h.seq) +
-                                             " was queued but is not durable: " +
-                                             flushed.message()),
-                  &h.conn->output());
+      AppendError(
+          h.id,
+          Status(flushed.code(), "seq " + std::to_string(h.seq) +
+                                     " was queued but is not durable: " + flushed.message()),
+          &h.conn->output());
     }
   }
   held_.clear();

@@ -176,9 +176,9 @@ void Server::Impl::AcceptAll(Clock::time_point now) {
 
 void Server::Impl::AcceptOne(int fd, Clock::time_point now) {
   if (connections.size() >= options.max_connections) {
-    RefuseConnection(fd, Status::FailedPrecondition(
-                             "too many connections: the daemon serves at most " +
-                             std::to_string(options.max_connections) + " at a time"));
+    RefuseConnection(
+        fd, Status::FailedPrecondition("too many connections: the daemon serves at most " +
+                                       std::to_string(options.max_connections) + " at a time"));
     // Counted once the line was sent: a test that sees the count finds the line.
     counters.refused_limit.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -239,15 +239,14 @@ void Server::Impl::ProcessReady(Clock::time_point now) {
     while (c->NextLine(&line)) batch.Handle(c, line);
     if (c->PartialLineTooLong()) {
       counters.closed_too_long.fetch_add(1, std::memory_order_relaxed);
-      batch.RespondError(c, Status::InvalidArgument(
-                                "request: line longer than " +
-                                std::to_string(options.max_line_bytes) +
-                                " bytes; closing the connection"));
+      batch.RespondError(c, Status::InvalidArgument("request: line longer than " +
+                                                    std::to_string(options.max_line_bytes) +
+                                                    " bytes; closing the connection"));
       c->close_when_drained = true;
     } else if (c->peer_eof) {
       if (c->HasPartialLine()) {
-        batch.RespondError(c, Status::InvalidArgument(
-                                  "request: the connection ended inside a line (no '\\n')"));
+        batch.RespondError(
+            c, Status::InvalidArgument("request: the connection ended inside a line (no '\\n')"));
       }
       c->close_when_drained = true;
     }
@@ -330,9 +329,9 @@ void Server::Impl::Sweep(Clock::time_point now) {
       if (now - c->partial_line_since() > options.line_timeout) {
         counters.closed_line_timeout.fetch_add(1, std::memory_order_relaxed);
         c->BeginResponses(now);
-        batch.RespondError(c, Status::Timeout("request: line not finished within " +
-                                              Millis(options.line_timeout) +
-                                              "; closing the connection"));
+        batch.RespondError(
+            c, Status::Timeout("request: line not finished within " + Millis(options.line_timeout) +
+                               "; closing the connection"));
         c->close_when_drained = true;
         WriteOut(c, now);
       }

@@ -63,7 +63,7 @@ struct ServerStats {
   std::uint64_t closed_line_too_long = 0;
   std::uint64_t closed_line_timeout = 0;
   std::uint64_t closed_idle = 0;
-  std::uint64_t closed_not_reading = 0;  // responses not read for idle_timeout
+  std::uint64_t closed_not_reading = 0;         // responses not read for idle_timeout
   std::uint64_t pending_output_high_water = 0;  // bytes, the most one connection held
 };
 

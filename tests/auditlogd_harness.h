@@ -52,7 +52,7 @@ class InProcessDaemon {
   }
 
   ~InProcessDaemon() {
-    Stop().IgnoreError();  // the tests that care check Stop() themselves
+    Stop().IgnoreError();                            // the tests that care check Stop() themselves
     if (logger_) logger_->Shutdown().IgnoreError();  // a test that broke it already failed
   }
 
@@ -107,8 +107,7 @@ class InProcessDaemon {
 // One request line for `event_json` with the given id (JSON text) and durability.
 inline std::string RequestLine(const std::string& event_json, const std::string& id = "null",
                                bool durable = false) {
-  return "{\"event\":" + event_json + ",\"id\":" + id +
-         (durable ? ",\"durable\":true}\n" : "}\n");
+  return "{\"event\":" + event_json + ",\"id\":" + id + (durable ? ",\"durable\":true}\n" : "}\n");
 }
 
 inline nlohmann::json ReadResponse(Client& client) {

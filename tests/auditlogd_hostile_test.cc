@@ -39,9 +39,10 @@ TEST(AuditlogdHostileTest, InvalidJsonAndUtf8AreAnsweredAndTheConnectionGoesOn) 
   InProcessDaemon daemon;
   ASSERT_TRUE(daemon.ok()) << daemon.error();
   Client client = daemon.Connect();
-  ASSERT_TRUE(client.Send("not json\n{\"event\":{\"event_type\":\"x\",\"u\":\"\xc3\x28\"}}\n"
-                          "{\"id\":5,\"event\":{\"event_type\":\"x\",\"a\":tru}}\n" +
-                          RequestLine(kPing, "6"))
+  ASSERT_TRUE(client
+                  .Send("not json\n{\"event\":{\"event_type\":\"x\",\"u\":\"\xc3\x28\"}}\n"
+                        "{\"id\":5,\"event\":{\"event_type\":\"x\",\"a\":tru}}\n" +
+                        RequestLine(kPing, "6"))
                   .ok());
   auto r = ReadResponse(client);
   EXPECT_TRUE(r["id"].is_null());
@@ -62,8 +63,9 @@ TEST(AuditlogdHostileTest, DeepNestingIsRefusedNamingTheLimit) {
   ASSERT_TRUE(daemon.ok()) << daemon.error();
   Client client = daemon.Connect();
   const std::string deep = std::string(200000, '[') + std::string(200000, ']');
-  ASSERT_TRUE(client.Send(RequestLine(R"({"event_type":"x","a":)" + deep + "}", "1") +
-                          "{\"id\":" + deep + ",\"event\":" + kPing + "}\n")
+  ASSERT_TRUE(client
+                  .Send(RequestLine(R"({"event_type":"x","a":)" + deep + "}", "1") +
+                        "{\"id\":" + deep + ",\"event\":" + kPing + "}\n")
                   .ok());
   auto r = ReadResponse(client);
   EXPECT_EQ(r["id"], 1);
@@ -86,8 +88,7 @@ TEST(AuditlogdHostileTest, ALineOverTheLimitIsAnsweredThenClosed) {
   EXPECT_EQ(ReadResponse(client)["id"], 1);
   const auto r = ReadResponse(client);
   EXPECT_EQ(r["error"]["code"], "invalid_argument");
-  EXPECT_EQ(r["error"]["message"],
-            "request: line longer than 4096 bytes; closing the connection");
+  EXPECT_EQ(r["error"]["message"], "request: line longer than 4096 bytes; closing the connection");
   EXPECT_TRUE(ClosedByDaemon(client, 10s));
   EXPECT_EQ(daemon.server().GetStats().closed_line_too_long, 1u);
   ExpectServed(daemon);
@@ -129,7 +130,8 @@ TEST(AuditlogdHostileTest, ConnectionsBeyondTheLimitAreRefusedWithOneLine) {
   std::vector<Client> idle;
   for (int i = 0; i < 1000; ++i) idle.push_back(daemon.Connect());
   int refused = 0;
-  ASSERT_TRUE(Eventually([&] { return daemon.server().GetStats().refused_connection_limit == 901; }));
+  ASSERT_TRUE(
+      Eventually([&] { return daemon.server().GetStats().refused_connection_limit == 901; }));
   for (Client& c : idle) {
     // A refused connection has its line (sent before the counter moved), then EOF; a kept
     // one has nothing to read.

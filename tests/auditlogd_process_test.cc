@@ -71,8 +71,8 @@ TEST(AuditlogdProcessTest, SigtermAnswersEveryRequestReadAndExitsZero) {
   auto client = Client::Connect(p.socket);
   ASSERT_TRUE(client.ok()) << client.status().ToString();
   std::string burst;
-  for (int i = 0; i < 5000; ++i) burst += RequestLine(R"({"event_type":"job","n":1})",
-                                                      std::to_string(i), i % 4 == 0);
+  for (int i = 0; i < 5000; ++i)
+    burst += RequestLine(R"({"event_type":"job","n":1})", std::to_string(i), i % 4 == 0);
   std::thread sender([&] { client->Send(burst).IgnoreError(); });  // may be cut off by the stop
   const auto first = ReadResponse(*client);
   ASSERT_EQ(first["id"], 0);
@@ -109,8 +109,8 @@ TEST(AuditlogdProcessTest, SigkillLosesNoAcknowledgedDurableEventAndARestartVeri
       auto client = Client::Connect(p.socket);
       if (!client.ok()) return;
       for (int i = 0;; ++i) {
-        const std::string event = R"({"event_type":"durable_job","client":)" +
-                                  std::to_string(c) + ",\"n\":" + std::to_string(i) + "}";
+        const std::string event = R"({"event_type":"durable_job","client":)" + std::to_string(c) +
+                                  ",\"n\":" + std::to_string(i) + "}";
         auto reply = client->Emit(event, /*durable=*/true, false);
         if (!reply.ok()) return;  // the daemon was killed
         EXPECT_TRUE(reply->durable);
@@ -173,9 +173,8 @@ TEST(AuditlogdProcessTest, EmitCommandPrintsTheSeqAndReportsRefusals) {
       << daemon.stderr_text();
   EXPECT_EQ(std::filesystem::status(p.socket).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  auto r = RunCli(AUDITLOG_CLI_PATH,
-                  {"emit", "--socket", p.socket, "--durable", "--json",
-                   R"({"event_type":"backup_done","bytes":12})"});
+  auto r = RunCli(AUDITLOG_CLI_PATH, {"emit", "--socket", p.socket, "--durable", "--json",
+                                      R"({"event_type":"backup_done","bytes":12})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::uint64_t seq = std::stoull(r.out);
   r = RunCli(AUDITLOG_CLI_PATH, {"emit", "--socket", p.socket, "--json",
@@ -193,8 +192,7 @@ TEST(AuditlogdProcessTest, EmitCommandPrintsTheSeqAndReportsRefusals) {
   EXPECT_EQ(origin["uid"], ::getuid());
   EXPECT_EQ(origin["gid"], ::getgid());
   EXPECT_NE(origin["pid"], ::getpid());
-  EXPECT_EQ(origin["exe"],
-            std::filesystem::canonical(std::string(AUDITLOG_CLI_PATH)).string());
+  EXPECT_EQ(origin["exe"], std::filesystem::canonical(std::string(AUDITLOG_CLI_PATH)).string());
   daemon.Signal(SIGTERM);
   EXPECT_EQ(daemon.Wait(), 0) << daemon.stderr_text();
 }

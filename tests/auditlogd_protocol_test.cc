@@ -1,12 +1,12 @@
 // auditlogd's request parser and response formatting (daemon/protocol.h): every member of a
 // request, every refusal with the message that names it, ids of every JSON kind echoed
 // verbatim, and responses that stay one valid JSON line whatever the error text holds.
-#include "protocol.h"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "protocol.h"
 
 namespace auditlogd {
 namespace {
@@ -131,8 +131,9 @@ TEST(AuditlogdProtocolTest, FormatsResponses) {
   std::string out;
   AppendSuccess(R"({"k":[1]})", 42, true, &out);
   AppendSuccess("null", 43, false, &out);
-  EXPECT_EQ(out, "{\"id\":{\"k\":[1]},\"seq\":42,\"durable\":true}\n"
-                 "{\"id\":null,\"seq\":43,\"durable\":false}\n");
+  EXPECT_EQ(out,
+            "{\"id\":{\"k\":[1]},\"seq\":42,\"durable\":true}\n"
+            "{\"id\":null,\"seq\":43,\"durable\":false}\n");
   out.clear();
   AppendError("7", auditlog::Status::BufferFull("queue full"), &out);
   EXPECT_EQ(out, "{\"id\":7,\"error\":{\"code\":\"buffer_full\",\"message\":\"queue full\"}}\n");

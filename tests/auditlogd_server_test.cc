@@ -184,8 +184,9 @@ TEST(AuditlogdServerTest, CriticalMustAgreeWithABuiltinType) {
   Client client = daemon.Connect();
   const std::string failure = R"({"event_type":"auth_failure","attempted_user":"m","reason":"r",)"
                               R"("ip":"192.0.2.1"})";
-  ASSERT_TRUE(client.Send("{\"event\":" + failure + ",\"critical\":true,\"id\":1}\n" +
-                          "{\"event\":" + failure + ",\"critical\":false,\"id\":2}\n")
+  ASSERT_TRUE(client
+                  .Send("{\"event\":" + failure + ",\"critical\":true,\"id\":1}\n" +
+                        "{\"event\":" + failure + ",\"critical\":false,\"id\":2}\n")
                   .ok());
   const auto accepted = ReadResponse(client);
   EXPECT_TRUE(accepted.contains("seq")) << accepted.dump();
@@ -204,9 +205,8 @@ TEST(AuditlogdServerTest, PipelinedResponsesComeInRequestOrder) {
   constexpr int kRequests = 3000;
   std::string pipelined;
   for (int i = 0; i < kRequests; ++i) {
-    const std::string event =
-        i % 7 == 3 ? R"({"event_type":"Not Snake"})" : R"({"event_type":"step","n":)" +
-                                                           std::to_string(i) + "}";
+    const std::string event = i % 7 == 3 ? R"({"event_type":"Not Snake"})"
+                                         : R"({"event_type":"step","n":)" + std::to_string(i) + "}";
     pipelined += RequestLine(event, std::to_string(i), /*durable=*/i % 5 == 0);
   }
   std::thread sender([&] { EXPECT_TRUE(client.Send(pipelined).ok()); });
@@ -235,8 +235,8 @@ TEST(AuditlogdServerTest, EchoesAnyIdVerbatim) {
   ASSERT_TRUE(daemon.ok()) << daemon.error();
   Client client = daemon.Connect();
   const std::string event = R"({"event_type":"ping"})";
-  for (const std::string id : {"0", R"("req-7")", "null", "true", R"({"trace":[1,"a",{}]})",
-                               "-1.25e-3", "[]"}) {
+  for (const std::string id :
+       {"0", R"("req-7")", "null", "true", R"({"trace":[1,"a",{}]})", "-1.25e-3", "[]"}) {
     ASSERT_TRUE(client.Send(RequestLine(event, id)).ok());
     auto line = client.ReadLine();
     ASSERT_TRUE(line.ok());

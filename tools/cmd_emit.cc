@@ -40,8 +40,7 @@ int RunEmit(const EmitArgs& args) {
     return kExitUsage;
   }
   if (event.size() > kMaxEventJsonBytes) {
-    PrintError("emit", "the event is longer than " + std::to_string(kMaxEventJsonBytes) +
-                           " bytes");
+    PrintError("emit", "the event is longer than " + std::to_string(kMaxEventJsonBytes) + " bytes");
     return kExitUsage;
   }
   auto client = auditlogd::Client::Connect(args.socket);
