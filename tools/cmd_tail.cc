@@ -80,13 +80,15 @@ int RunTail(const TailArgs& args) {
     PrintError("tail", cursor.status().ToString());
     return kExitUsage;
   }
-  Tailer tailer(args, cursor->get());
-  Status s = tailer.PrintAvailable();
-  if (s.ok() && args.follow) {
+  // Before the first line is printed: a caller that has seen output and then interrupts
+  // must get the clean stop, not the default action of the signal.
+  if (args.follow) {
     std::signal(SIGINT, OnSigint);
     std::signal(SIGTERM, OnSigint);
-    s = tailer.Follow();
   }
+  Tailer tailer(args, cursor->get());
+  Status s = tailer.PrintAvailable();
+  if (s.ok() && args.follow) s = tailer.Follow();
   if (!s.ok()) {
     PrintError("tail", s.ToString());
     return kExitUsage;

@@ -59,8 +59,8 @@ typedef enum auditlog_flush_mode {
 
 /* Flags of auditlog_emit_json. */
 enum {
-  AUDITLOG_EMIT_DURABLE = 1,  /* return only once the event is fsync'ed (EmitDurable) */
-  AUDITLOG_EMIT_CRITICAL = 2  /* a custom event is critical (built-in types have their own) */
+  AUDITLOG_EMIT_DURABLE = 1, /* return only once the event is fsync'ed (EmitDurable) */
+  AUDITLOG_EMIT_CRITICAL = 2 /* a custom event is critical (built-in types have their own) */
 };
 
 /* A failure's code and message. The message is NUL-terminated, cut to fit if longer. */
@@ -75,8 +75,8 @@ typedef struct auditlog_logger auditlog_logger; /* opaque */
  * ([A-Za-z0-9._-], 1-64 bytes), recovers it, and starts the writer. On success *out is the
  * logger; on failure *out is NULL. */
 AUDITLOG_C_EXPORT auditlog_code auditlog_open(const char *dir, const char *service_id,
-                                              auditlog_flush_mode flush_mode,
-                                              auditlog_logger **out, auditlog_error *err);
+                                              auditlog_flush_mode flush_mode, auditlog_logger **out,
+                                              auditlog_error *err);
 
 /* Decodes `json` (`len` bytes, need not be NUL-terminated), validates and emits the
  * event. With AUDITLOG_EMIT_DURABLE it returns once the event is durable. On success

@@ -1,8 +1,6 @@
 // The C API (<auditlog/c.h>): a thin layer over the public C++ API. Nothing may escape to
 // the C caller as an exception, so every entry point catches everything (std::bad_alloc
 // included) and reports it as a code and a message.
-#include "auditlog/c.h"
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "auditlog/auditlog.h"
+#include "auditlog/c.h"
 
 struct auditlog_logger {
   std::unique_ptr<auditlog::Logger> logger;
@@ -66,9 +65,8 @@ Status CheckLogger(const auditlog_logger* logger) {
 
 extern "C" {
 
-auditlog_code auditlog_open(const char* dir, const char* service_id,
-                            auditlog_flush_mode flush_mode, auditlog_logger** out,
-                            auditlog_error* err) {
+auditlog_code auditlog_open(const char* dir, const char* service_id, auditlog_flush_mode flush_mode,
+                            auditlog_logger** out, auditlog_error* err) {
   if (out == nullptr) return Report(Status::InvalidArgument("out: NULL"), err);
   *out = nullptr;
   return Guarded(err, [&]() -> Status {
@@ -109,8 +107,8 @@ auditlog_code auditlog_emit_json(auditlog_logger* logger, const char* json, size
     }
     const auto criticality = (flags & AUDITLOG_EMIT_CRITICAL) ? auditlog::Criticality::kCritical
                                                               : auditlog::Criticality::kRoutine;
-    auto event = auditlog::EventFromJson(std::string_view(json == nullptr ? "" : json, len),
-                                         criticality);
+    auto event =
+        auditlog::EventFromJson(std::string_view(json == nullptr ? "" : json, len), criticality);
     if (!event.ok()) return event.status();
     if (flags & AUDITLOG_EMIT_DURABLE) {
       std::uint64_t s = 0;

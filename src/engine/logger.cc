@@ -63,7 +63,8 @@ struct [[gnu::visibility("hidden")]] Logger::Impl {
   // LocalMode: opens the log and starts the writer thread.
   Status Start();
   // Encodes a caller's event; refuses the library's own system events.
-  Status Encode(const Event& event, internal::EncodedEvent* out);
+  // Encodes `event` (and the origin of `options`) into `out`; counts a refusal.
+  Status Encode(const Event& event, const EmitOptions& options, internal::EncodedEvent* out);
 
   // ---- immutable after Open ----
   const Config config;
@@ -118,8 +119,22 @@ Status Logger::Impl::Start() {
   return Status::Ok();
 }
 
-Status Logger::Impl::Encode(const Event& event, internal::EncodedEvent* out) {
-  Status s = internal::EncodeEvent(event, encode_options, out);
+Status Logger::Impl::Encode(const Event& event, const EmitOptions& options,
+                            internal::EncodedEvent* out) {
+  Status s;
+  if (!options.origin) {
+    s = internal::EncodeEvent(event, encode_options, out);
+  } else {
+    // The origin member comes after the body: the event gets that much less room, so that
+    // the framed record still fits kMaxRecordBytes.
+    internal::EncodeOptions with_origin = encode_options;
+    with_origin.max_body_bytes = with_origin.max_body_bytes > internal::kMaxOriginBytes
+                                     ? with_origin.max_body_bytes - internal::kMaxOriginBytes
+                                     : 0;
+    s = internal::EncodeEvent(event, with_origin, out);
+    const Origin& o = *options.origin;
+    if (s.ok()) internal::AppendOrigin(o.uid, o.gid, o.pid, o.exe, &out->body);
+  }
   if (!s.ok()) rejected_invalid.fetch_add(1, std::memory_order_relaxed);
   return s;
 }
@@ -138,20 +153,26 @@ Result<std::unique_ptr<Logger>> Logger::Open(const Config& config) {
   return std::unique_ptr<Logger>(new Logger(std::move(impl)));
 }
 
-Result<std::uint64_t> Logger::Emit(Event event) {
+Result<std::uint64_t> Logger::Emit(Event event) { return Emit(std::move(event), EmitOptions{}); }
+
+Result<std::uint64_t> Logger::Emit(Event event, const EmitOptions& options) {
   Impl& d = *impl_;
   if (d.disabled) {
     if (d.disabled_shut_down.load(std::memory_order_relaxed)) return ShutDownError();
     return std::uint64_t{0};
   }
   thread_local internal::EncodedEvent encoded;
-  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
+  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, options, &encoded));
   Result<std::uint64_t> seq = d.ring.Push(&encoded, /*system=*/false);
   if (encoded.body.capacity() > kMaxRetainedEncodeBytes) std::string().swap(encoded.body);
   return seq;
 }
 
 Status Logger::EmitDurable(Event event, std::uint64_t* seq_out) {
+  return EmitDurable(std::move(event), EmitOptions{}, seq_out);
+}
+
+Status Logger::EmitDurable(Event event, const EmitOptions& options, std::uint64_t* seq_out) {
   Impl& d = *impl_;
   if (d.disabled) {
     if (d.disabled_shut_down.load(std::memory_order_relaxed)) return ShutDownError();
@@ -159,7 +180,7 @@ Status Logger::EmitDurable(Event event, std::uint64_t* seq_out) {
     return Status::Ok();
   }
   thread_local internal::EncodedEvent encoded;
-  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, &encoded));
+  AUDITLOG_RETURN_IF_ERROR(d.Encode(event, options, &encoded));
   d.watermark.EnterDurableEmit();
   Result<std::uint64_t> seq = d.ring.Push(&encoded, /*system=*/false);
   if (seq.ok() && seq_out != nullptr) *seq_out = *seq;

@@ -169,8 +169,11 @@ class Decoder {
   template <typename T>
   void ReadFieldAt(std::size_t index, element value, T* out) {
     std::size_t i = 0;
-    std::apply([&](const auto&... field) { ((i++ == index ? ReadField(value, out, field) : void()), ...); },
-               T::Fields());
+    std::apply(
+        [&](const auto&... field) {
+          ((i++ == index ? ReadField(value, out, field) : void()), ...);
+        },
+        T::Fields());
   }
 
   template <typename T>
@@ -226,6 +229,8 @@ class Decoder {
       ReadList(value, out);
     } else if constexpr (std::is_same_v<T, AuditResult>) {
       ReadResult(value, out);
+    } else if constexpr (std::is_same_v<T, Value>) {  // PoolModified::changes
+      ReadValue(value, out);
     } else if constexpr (HasFields<T>::value) {
       object obj;
       if (value.get_object().get(obj)) return Fail("must be an object");
@@ -272,6 +277,9 @@ class Decoder {
     *out = Time(std::chrono::microseconds(*micros));
   }
 
+  static constexpr std::string_view kResultShapes =
+      R"(must be "success", {"failure":{"reason":...}} or {"partial_success":{"details":...}})";
+
   void ReadResult(element value, AuditResult* out) {
     std::string_view s;
     if (value.get_string().get(s) == simdjson::SUCCESS) {
@@ -279,24 +287,23 @@ class Decoder {
         *out = AuditResult::Success();
         return;
       }
-      return Fail(R"(must be "success", {"failure":{"reason":…}} or {"partial_success":{"details":…}})");
+      return Fail(kResultShapes);
     }
     object obj;
     if (value.get_object().get(obj) || obj.size() != 1) {
-      return Fail(R"(must be "success", {"failure":{"reason":…}} or {"partial_success":{"details":…}})");
+      return Fail(kResultShapes);
     }
     const auto [kind, inner] = *obj.begin();
     const bool failure = kind == "failure";
     if (!failure && kind != "partial_success") {
-      return Fail(R"(must be "success", {"failure":{"reason":…}} or {"partial_success":{"details":…}})");
+      return Fail(kResultShapes);
     }
     const std::string_view detail_name = failure ? "reason" : "details";
     object detail;
     std::string_view text;
     const std::size_t mark = Enter(kind);
     if (inner.get_object().get(detail) || detail.size() != 1 ||
-        (*detail.begin()).key != detail_name ||
-        (*detail.begin()).value.get_string().get(text)) {
+        (*detail.begin()).key != detail_name || (*detail.begin()).value.get_string().get(text)) {
       Fail(std::string(R"(must be {")") + std::string(detail_name) + R"(":STRING})");
     }
     Leave(mark);
@@ -330,10 +337,12 @@ class Decoder {
       case simdjson::dom::element_type::ARRAY: {
         StringList list;
         std::size_t i = 0;
-        for (element item : value.get_array().value_unsafe()) {
+        const array items = value.get_array().value_unsafe();  // a copy: no dangling range
+        for (element item : items) {
           const std::size_t mark = EnterIndex(i++);
           std::string_view s;
-          if (item.get_string().get(s)) Fail("must be a string: a custom event's arrays hold strings only");
+          if (item.get_string().get(s))
+            Fail("must be a string: a custom event's arrays hold strings only");
           Leave(mark);
           if (!ok()) return;
           list.emplace_back(s);
@@ -343,7 +352,8 @@ class Decoder {
       }
       case simdjson::dom::element_type::OBJECT: {
         Object members;
-        for (auto [key, v] : value.get_object().value_unsafe()) {
+        const object obj = value.get_object().value_unsafe();  // a copy: no dangling range
+        for (auto [key, v] : obj) {
           Member m;
           m.name = std::string(key);
           const std::size_t mark = Enter(key);

@@ -13,6 +13,7 @@
 
 #include "auditlog/limits.h"
 #include "format/member_names.h"
+#include "format/sanitize.h"
 #include "util/civil_time.h"
 #include "util/json_writer.h"
 #include "util/port/simd_scan.h"
@@ -68,6 +69,26 @@ void FrameRecord(std::uint64_t seq, std::int64_t ts_micros, std::string_view ser
   out->append(kHashMemberPrefix);
   out->append(hash_out, 64);
   out->append("\"}\n");
+}
+
+void AppendOrigin(std::uint32_t uid, std::uint32_t gid, std::uint32_t pid, std::string_view exe,
+                  std::string* body) {
+  body->append(",\"origin\":{\"uid\":");
+  AppendUint(uid, body);
+  body->append(",\"gid\":");
+  AppendUint(gid, body);
+  body->append(",\"pid\":");
+  AppendUint(pid, body);
+  body->append(",\"exe\":");
+  if (IsAlreadySafe(exe, kMaxOriginExeBytes)) {
+    AppendJsonString(exe, body);
+    body->push_back('}');
+    return;
+  }
+  std::string safe;
+  SanitizeString(exe, kMaxOriginExeBytes, &safe);
+  AppendJsonString(safe, body);
+  body->append(",\"exe_altered\":true}");
 }
 
 std::optional<std::int64_t> ParseRecordTimestamp(std::string_view ts) { return ParseTimestamp(ts); }
@@ -256,10 +277,12 @@ Status ParseObject(simdjson::dom::parser* parser, std::string_view line,
 }
 
 // The members of a version-1 record in their required order; ReadMember's switch relies on
-// it. Only "sanitized" may be left out.
-constexpr std::string_view kOrder[] = {"v",        "seq",   "audit_id",  "timestamp", "service_id",
-                                       "critical", "event", "sanitized", "prev_hash", "hash"};
+// it. Only "sanitized" and "origin" may be left out.
+constexpr std::string_view kOrder[] = {"v",          "seq",       "audit_id", "timestamp",
+                                       "service_id", "critical",  "event",    "sanitized",
+                                       "origin",     "prev_hash", "hash"};
 constexpr std::size_t kSanitizedIndex = 7;
+constexpr std::size_t kOriginIndex = 8;
 
 // The index into kOrder of member `key`, which comes where kOrder[next] is expected: `next`
 // itself in the common case, else a later member when only optional ones were skipped. A
@@ -278,7 +301,9 @@ Status MemberIndex(std::string_view key, std::size_t next, std::size_t* idx) {
     return Bad("unknown member \"" + std::string(key) + "\"");
   }
   for (std::size_t k = next; k < i; ++k) {
-    if (k != kSanitizedIndex) return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
+    if (k != kSanitizedIndex && k != kOriginIndex) {
+      return Bad("missing member \"" + std::string(kOrder[k]) + "\"");
+    }
   }
   *idx = i;
   return Status::Ok();
@@ -290,6 +315,31 @@ struct NestedValues {
   simdjson::dom::element sanitized;
   bool have_sanitized = false;
 };
+
+// "origin": exactly {"uid":U32,"gid":U32,"pid":U32,"exe":STRING} and, only after an altered
+// exe, "exe_altered":true.
+Status CheckOrigin(simdjson::dom::element v) {
+  simdjson::dom::object origin;
+  if (v.get_object().get(origin)) return Bad("\"origin\" is not an object");
+  static constexpr std::string_view kNames[] = {"uid", "gid", "pid", "exe", "exe_altered"};
+  std::size_t i = 0;
+  for (auto [key, value] : origin) {
+    if (i == std::size(kNames) || key != kNames[i]) {
+      return Bad("\"origin\" is not {\"uid\",\"gid\",\"pid\",\"exe\"[,\"exe_altered\"]}");
+    }
+    std::uint64_t number = 0;
+    std::string_view text;
+    bool flag = false;
+    const bool ok =
+        i < 3    ? value.get_uint64().get(number) == simdjson::SUCCESS && number <= 0xFFFFFFFFu
+        : i == 3 ? value.get_string().get(text) == simdjson::SUCCESS
+                 : value.get_bool().get(flag) == simdjson::SUCCESS && flag;
+    if (!ok) return Bad("\"origin\".\"" + std::string(kNames[i]) + "\" has the wrong type");
+    ++i;
+  }
+  if (i < 4) return Bad("\"origin\" is not {\"uid\",\"gid\",\"pid\",\"exe\"[,\"exe_altered\"]}");
+  return Status::Ok();
+}
 
 // Checks the type and form of member kOrder[idx] with value `v` and stores it in `out` (or,
 // for the nested values, in `nested`).
@@ -337,7 +387,11 @@ Status ReadMember(std::size_t idx, simdjson::dom::element v, RecordView* out,
       nested->sanitized = v;
       nested->have_sanitized = true;
       break;
-    case 8:  // prev_hash
+    case kOriginIndex:
+      AUDITLOG_RETURN_IF_ERROR(CheckOrigin(v));
+      out->has_origin = true;
+      break;
+    case 9:  // prev_hash
       if (v.get_string().get(out->prev_hash) || !IsLowerHex64(out->prev_hash)) {
         return Bad("\"prev_hash\" is not 64 lowercase hex digits");
       }
@@ -379,7 +433,7 @@ Status FindRawNestedJson(std::string_view line, bool clean, bool have_sanitized,
   // the member before it ("sanitized", else "event") ends at a fixed distance from the end.
   static constexpr std::string_view kPrevHashKey = ",\"prev_hash\":\"";
   const std::size_t prev_hash_at = line.size() - kHashSuffixBytes - (kPrevHashKey.size() + 65);
-  if (clean && !have_sanitized && prev_hash_at > event_at &&
+  if (clean && !have_sanitized && !out->has_origin && prev_hash_at > event_at &&
       line.substr(prev_hash_at, kPrevHashKey.size()) == kPrevHashKey) {
     out->event_json = line.substr(event_at, prev_hash_at - event_at);
   } else {

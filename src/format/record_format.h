@@ -34,6 +34,19 @@ inline constexpr std::size_t kMaxEnvelopeBytes =
     20 + 64 + 20 + 40 + 64 + 64 + kHashSuffixBytes;
 inline constexpr std::size_t kMaxEventBodyBytes = kMaxRecordBytes - kMaxEnvelopeBytes;
 
+// The record's optional "origin" member: the process a record was written for, as the
+// kernel reported it (auditlogd). `exe` is neutralized like an event string (FORMAT.md §7
+// rules 1-2) and cut at kMaxOriginExeBytes; then "exe_altered":true follows it.
+inline constexpr std::size_t kMaxOriginExeBytes = 4096;
+// The longest `,"origin":{…}` AppendOrigin writes: three 10-digit numbers, the exe with every
+// byte escaped as \\ or \" (the markers of neutralized bytes are plain ASCII), and the flag.
+inline constexpr std::size_t kMaxOriginBytes =
+    std::string_view(R"(,"origin":{"uid":,"gid":,"pid":,"exe":"","exe_altered":true})").size() +
+    3 * 10 + 2 * kMaxOriginExeBytes;
+// Appends `,"origin":{"uid":U,"gid":G,"pid":P,"exe":"…"}` to an EncodedEvent body.
+void AppendOrigin(std::uint32_t uid, std::uint32_t gid, std::uint32_t pid, std::string_view exe,
+                  std::string* body);
+
 // The hash of a line (without its '\n'), computed over all but its last 75 bytes.
 // REQUIRES: line.size() > kHashSuffixBytes.
 std::string ComputeLineHash(std::string_view line);
@@ -62,6 +75,7 @@ struct RecordView {
   std::string_view event_type;
   std::string_view event_json;      // the raw text of the "event" member's value
   std::string_view sanitized_json;  // the raw "sanitized" value, empty when absent
+  bool has_origin = false;          // the record carries an "origin" member (validated)
   std::string_view prev_hash;
   std::string_view hash;      // as stored in the line
   bool hash_matches = false;  // stored hash == SHA-256 of the covered bytes

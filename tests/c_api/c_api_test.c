@@ -4,7 +4,6 @@
  * and find the records. Exit 0 when every check passed. */
 #define _POSIX_C_SOURCE 200809L
 #include <auditlog/c.h>
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +12,12 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                   \
-    }                                                               \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 static auditlog_code Emit(auditlog_logger *log, const char *json, int flags, uint64_t *seq,
@@ -52,16 +51,18 @@ int main(int argc, char **argv) {
   if (log == NULL) return 1;
 
   uint64_t seq = 0;
-  CHECK(Emit(log, "{\"event_type\":\"auth_failure\",\"reason\":\"bad_password\","
-                  "\"ip\":\"203.0.113.7\",\"path\":\"/login\"}",
+  CHECK(Emit(log,
+             "{\"event_type\":\"auth_failure\",\"reason\":\"bad_password\","
+             "\"ip\":\"203.0.113.7\",\"path\":\"/login\"}",
              0, &seq, &err) == AUDITLOG_OK);
   CHECK(seq == 1);
   CHECK(Emit(log, "{\"event_type\":\"door_opened\",\"door\":\"north\",\"floor\":-1}",
              AUDITLOG_EMIT_DURABLE | AUDITLOG_EMIT_CRITICAL, &seq, &err) == AUDITLOG_OK);
   CHECK(seq == 2);
   /* A hostile string is neutralized and recorded, not refused. */
-  CHECK(Emit(log, "{\"event_type\":\"auth_failure\",\"reason\":\"x\\u001b[2Jy\","
-                  "\"ip\":\"203.0.113.8\"}",
+  CHECK(Emit(log,
+             "{\"event_type\":\"auth_failure\",\"reason\":\"x\\u001b[2Jy\","
+             "\"ip\":\"203.0.113.8\"}",
              AUDITLOG_EMIT_DURABLE, &seq, &err) == AUDITLOG_OK);
   CHECK(seq == 3);
   /* JSON need not be NUL-terminated: only `len` bytes are read. */
@@ -70,8 +71,7 @@ int main(int argc, char **argv) {
   CHECK(seq == 4);
 
   /* Errors: a code, and a message that names the problem. */
-  CHECK(Emit(log, "{\"event_type\":\"auth_failure\"", 0, &seq, &err) ==
-        AUDITLOG_INVALID_ARGUMENT);
+  CHECK(Emit(log, "{\"event_type\":\"auth_failure\"", 0, &seq, &err) == AUDITLOG_INVALID_ARGUMENT);
   CHECK(err.code == AUDITLOG_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "event: not valid JSON") != NULL);
   CHECK(Emit(log, "{\"event_type\":\"auth_failure\",\"ip\":\"203.0.113.7\"}", 0, &seq, &err) ==
@@ -80,8 +80,7 @@ int main(int argc, char **argv) {
   CHECK(Emit(log, "{\"event_type\":\"auth_failure\",\"colour\":1}", 0, &seq, &err) ==
         AUDITLOG_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "event.colour: is not a field of auth_failure") != NULL);
-  CHECK(Emit(log, "{\"event_type\":\"door_opened\"}", 8, &seq, &err) ==
-        AUDITLOG_INVALID_ARGUMENT);
+  CHECK(Emit(log, "{\"event_type\":\"door_opened\"}", 8, &seq, &err) == AUDITLOG_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "flags") != NULL);
   CHECK(auditlog_emit_json(NULL, "{}", 2, 0, &seq, &err) == AUDITLOG_INVALID_ARGUMENT);
   CHECK(auditlog_emit_json(log, NULL, 5, 0, &seq, &err) == AUDITLOG_INVALID_ARGUMENT);
@@ -118,11 +117,11 @@ int main(int argc, char **argv) {
   char command[9000];
   snprintf(command, sizeof command, "'%s' verify '%s' > /dev/null", argv[1], dir);
   CHECK(Run(command) == 0);
-  snprintf(command, sizeof command,
-           "test \"$('%s' query '%s' --type door_opened | wc -l)\" = 3", argv[1], dir);
+  snprintf(command, sizeof command, "test \"$('%s' query '%s' --type door_opened | wc -l)\" = 3",
+           argv[1], dir);
   CHECK(Run(command) == 0);
-  snprintf(command, sizeof command,
-           "'%s' query '%s' --type auth_failure | grep -q '\"sanitized\"'", argv[1], dir);
+  snprintf(command, sizeof command, "'%s' query '%s' --type auth_failure | grep -q '\"sanitized\"'",
+           argv[1], dir);
   CHECK(Run(command) == 0);
 
   if (failures == 0) printf("c_api_test: all checks passed (%s)\n", dir);

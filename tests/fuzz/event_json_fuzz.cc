@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (encoded.altered_fields == 0) {
     const std::string_view prefix = "\"event\":";
     const std::string event_text = encoded.body.substr(prefix.size());
-    auto again = decoder->Decode(event_text, critical ? auditlog::Criticality::kCritical
-                                                      : auditlog::Criticality::kRoutine);
+    auto again = decoder->Decode(
+        event_text, critical ? auditlog::Criticality::kCritical : auditlog::Criticality::kRoutine);
     FUZZ_CHECK(again.ok(), again.status().ToString() + "\n" + event_text.substr(0, 2000));
     EncodedEvent reencoded;
     FUZZ_CHECK(EncodeEvent(*again, {}, &reencoded).ok(), event_text.substr(0, 2000));
