@@ -69,6 +69,7 @@ struct Server::Impl {
   bool stopping = false;
   std::unordered_map<int, std::unique_ptr<Connection>> connections;
   std::vector<Connection*> ready;  // read from in this iteration
+  std::vector<int> killed;         // connections to destroy at the end of the iteration
   Counters counters;
 
   Status Setup();
@@ -303,14 +304,15 @@ void Server::Impl::Kill(Connection* c) {
   if (c->dead) return;
   c->dead = true;
   ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd(), nullptr);
+  killed.push_back(c->fd());
 }
 
 // Destroys the connections killed in this iteration. Deferred so that no descriptor is
 // closed (and reused by accept) while the iteration's epoll events still name it.
 void Server::Impl::ReapDead() {
-  for (auto it = connections.begin(); it != connections.end();) {
-    it = it->second->dead ? connections.erase(it) : std::next(it);
-  }
+  if (killed.empty()) return;
+  for (int fd : killed) connections.erase(fd);
+  killed.clear();
   counters.open.store(connections.size(), std::memory_order_relaxed);
 }
 
