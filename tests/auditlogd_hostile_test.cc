@@ -13,6 +13,7 @@
 
 #include "auditlog/auditlog.h"
 #include "auditlogd_harness.h"
+#include "fault_env.h"
 
 namespace auditlogd {
 namespace {
@@ -224,6 +225,27 @@ TEST(AuditlogdHostileTest, AFullDiskIsAnsweredWithDiskSpaceLow) {
     EXPECT_EQ(r["id"], i);
     EXPECT_EQ(r["error"]["code"], "disk_space_low") << r.dump();
   }
+}
+
+TEST(AuditlogdHostileTest, AFailedFsyncIsAnsweredWithItsErrorThenTheLogRefuses) {
+  auditlog::testing::FaultEnv env;  // outlives the daemon's logger
+  auditlog::Config config = InProcessDaemon::DaemonConfig();
+  config.env = &env;
+  InProcessDaemon daemon({}, config);
+  ASSERT_TRUE(daemon.ok()) << daemon.error();
+  env.FailSync(1, auditlog::Status::IOError("injected fsync failure"));
+  Client client = daemon.Connect();
+  ASSERT_TRUE(client.Send(RequestLine(kPing, "1", /*durable=*/true)).ok());
+  auto r = ReadResponse(client);
+  EXPECT_EQ(r["id"], 1);
+  EXPECT_EQ(r["error"]["code"], "io_error") << r.dump();
+  const std::string message = r["error"]["message"];
+  EXPECT_NE(message.find("was queued but is not durable"), std::string::npos) << message;
+  EXPECT_NE(message.find("injected fsync failure"), std::string::npos) << message;
+  // After a failed fsync the logger is failed (never retried): every request is refused.
+  ASSERT_TRUE(client.Send(RequestLine(kPing, "2")).ok());
+  r = ReadResponse(client);
+  EXPECT_EQ(r["error"]["code"], "failed_precondition") << r.dump();
 }
 
 TEST(AuditlogdHostileTest, ALoggerThatIsShutDownIsAnsweredWithFailedPrecondition) {
