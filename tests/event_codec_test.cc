@@ -611,6 +611,28 @@ TEST_F(EventCodecTest, ValueTakesEveryIntegerTypeDoubleBoolAndNull) {
   static_assert(std::is_constructible_v<Value, unsigned long>);
 }
 
+// Found by the event_json fuzz target: the shortest form of 1.8446744073709552e20 is all
+// digits, which a reader parses as an integer and refuses as too large. Whole doubles beyond
+// the 64-bit integers are written in scientific form, and every reader accepts the record.
+TEST_F(EventCodecTest, WholeDoublesBeyondTheIntegersStayReadable) {
+  CustomEvent e{.event_type = "big",
+                .fields = {{"above", 184467440737095516160.0},
+                           {"below", -9223372036854775808.0 * 64},
+                           {"edge", 18446744073709551616.0},
+                           {"inside", 9007199254740992.0}}};
+  const std::string body = Encode(e);
+  EXPECT_EQ(body, R"("event":{"event_type":"big","above":1.844674407370955e+20,)"
+                  R"("below":-5.902958103587057e+20,"edge":1.8446744073709552e+19,)"
+                  R"("inside":9007199254740992})");
+  std::string line;
+  char hash[64];
+  FrameRecord(1, 0, "svc", false, body, kGenesisHash, &line, hash);
+  line.pop_back();
+  RecordParser parser;
+  RecordView view;
+  ASSERT_OK(parser.Parse(line, &view));
+}
+
 TEST_F(EventCodecTest, NonFiniteDoublesAreRejectedNamingTheField) {
   for (double bad :
        {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),

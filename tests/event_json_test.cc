@@ -226,6 +226,13 @@ TEST(EventJsonTest, TimestampsAndResultsUseTheRecordShapes) {
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_NE(r.status().message().find("event.result"), std::string::npos) << r.status().message();
   }
+  // Found by the fuzz target: a year the 64-bit nanosecond clock cannot hold.
+  const Result<Event> late = EventFromJson(
+      R"({"event_type":"token_created","token_fingerprint":"t","expires_at":"7481-05-27T10:00:00.000000Z"})");
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.status().message().find("event.expires_at: is outside the years"),
+            std::string::npos)
+      << late.status().message();
   const Result<Event> r = EventFromJson(
       R"({"event_type":"token_created","token_fingerprint":"t","expires_at":"tomorrow"})");
   ASSERT_FALSE(r.ok());

@@ -72,10 +72,11 @@ typedef struct auditlog_error {
 typedef struct auditlog_logger auditlog_logger; /* opaque */
 
 /* Opens (creating it 0700 if missing) the log directory `dir` for `service_id`
- * ([A-Za-z0-9._-], 1-64 bytes), recovers it, and starts the writer. On success *out is the
- * logger; on failure *out is NULL. */
+ * ([A-Za-z0-9._-], 1-64 bytes), recovers it, and starts the writer. `flush_mode` is one of
+ * auditlog_flush_mode (an int, so that any value a caller passes is well defined and a wrong
+ * one is refused). On success *out is the logger; on failure *out is NULL. */
 AUDITLOG_C_EXPORT auditlog_code auditlog_open(const char *dir, const char *service_id,
-                                              auditlog_flush_mode flush_mode, auditlog_logger **out,
+                                              int flush_mode, auditlog_logger **out,
                                               auditlog_error *err);
 
 /* Decodes `json` (`len` bytes, need not be NUL-terminated), validates and emits the
@@ -93,8 +94,9 @@ AUDITLOG_C_EXPORT auditlog_code auditlog_flush(auditlog_logger *logger, auditlog
  * NULL is accepted and does nothing. */
 AUDITLOG_C_EXPORT auditlog_code auditlog_close(auditlog_logger *logger, auditlog_error *err);
 
-/* "ok", "invalid_argument", ..., "timeout"; "unknown" for any other value. Static storage. */
-AUDITLOG_C_EXPORT const char *auditlog_code_name(auditlog_code code);
+/* "ok", "invalid_argument", ..., "timeout" for the values of auditlog_code; "unknown" for
+ * any other int. Static storage. */
+AUDITLOG_C_EXPORT const char *auditlog_code_name(int code);
 
 /* The library's version, e.g. "0.1.0". Static storage. */
 AUDITLOG_C_EXPORT const char *auditlog_version(void);

@@ -65,7 +65,7 @@ Status CheckLogger(const auditlog_logger* logger) {
 
 extern "C" {
 
-auditlog_code auditlog_open(const char* dir, const char* service_id, auditlog_flush_mode flush_mode,
+auditlog_code auditlog_open(const char* dir, const char* service_id, int flush_mode,
                             auditlog_logger** out, auditlog_error* err) {
   if (out == nullptr) return Report(Status::InvalidArgument("out: NULL"), err);
   *out = nullptr;
@@ -139,7 +139,7 @@ auditlog_code auditlog_close(auditlog_logger* logger, auditlog_error* err) {
   });
 }
 
-const char* auditlog_code_name(auditlog_code code) {
+const char* auditlog_code_name(int code) {
   if (code < AUDITLOG_OK || code > AUDITLOG_TIMEOUT) return "unknown";
   // StatusCodeName returns views of string literals: NUL-terminated, static storage.
   return auditlog::StatusCodeName(static_cast<StatusCode>(code)).data();

@@ -263,8 +263,14 @@ class Encoder {
       Fail(path_, "must be a finite number (NaN and infinities have no JSON form)");
       return;
     }
+    // The shortest form of a whole number beyond the 64-bit integers can be all digits
+    // ("184467440737095516160"), which JSON readers parse as an integer and refuse as too
+    // large: such a value is written in the scientific form, which reads back as a double.
+    const bool beyond_integers = d >= 18446744073709551616.0 || d < -9223372036854775808.0;
     char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    const auto [end, ec] =
+        beyond_integers ? std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific)
+                        : std::to_chars(buf, buf + sizeof buf, d);
     json_.append(buf, ec == std::errc() ? end : buf);
   }
 

@@ -274,7 +274,14 @@ class Decoder {
     std::optional<std::int64_t> micros;
     if (value.get_string().get(s) == simdjson::SUCCESS) micros = internal::ParseTimestamp(s);
     if (!micros) return Fail("must be a timestamp such as \"2026-11-27T10:00:00.000000Z\"");
-    *out = Time(std::chrono::microseconds(*micros));
+    // Time counts nanoseconds in 64 bits (about 1678 to 2262): a later year would overflow.
+    using std::chrono::microseconds;
+    constexpr auto kMin = std::chrono::ceil<microseconds>(Time::min().time_since_epoch()).count();
+    constexpr auto kMax = std::chrono::floor<microseconds>(Time::max().time_since_epoch()).count();
+    if (*micros < kMin || *micros > kMax) {
+      return Fail("is outside the years the clock can represent (1678 to 2262)");
+    }
+    *out = Time(std::chrono::duration_cast<Time::duration>(microseconds(*micros)));
   }
 
   static constexpr std::string_view kResultShapes =
