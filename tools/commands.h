@@ -21,5 +21,6 @@ void AddTailCommand(CLI::App& app, int* exit_code);
 void AddStatsCommand(CLI::App& app, int* exit_code);
 void AddExportCommand(CLI::App& app, int* exit_code);
 void AddRetentionCommand(CLI::App& app, int* exit_code);
+void AddEmitCommand(CLI::App& app, int* exit_code);
 
 }  // namespace auditlog::cli

@@ -15,7 +15,7 @@ seconds="${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}"
 shift 2
 timeout="${FUZZ_TIMEOUT:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(record_parser manifest_parser verify time_parser event_encoder event_json)
+[ ${#targets[@]} -gt 0 ] || targets=(record_parser manifest_parser verify time_parser event_encoder event_json auditlogd_request)
 
 known_targets=()
 if [ -f "$here/known_issues.txt" ]; then
