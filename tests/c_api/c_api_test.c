@@ -107,8 +107,7 @@ int main(int argc, char **argv) {
   CHECK(auditlog_open(dir, "bad id!", AUDITLOG_FLUSH_HYBRID, &second, &err) ==
         AUDITLOG_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "service_id") != NULL);
-  CHECK(auditlog_open(dir, "c-client", 9, &second, &err) ==
-        AUDITLOG_INVALID_ARGUMENT);
+  CHECK(auditlog_open(dir, "c-client", 9, &second, &err) == AUDITLOG_INVALID_ARGUMENT);
   CHECK(strcmp(auditlog_code_name(AUDITLOG_BUFFER_FULL), "buffer_full") == 0);
   CHECK(strcmp(auditlog_code_name(99), "unknown") == 0);
   CHECK(strlen(auditlog_version()) > 0);
