@@ -20,7 +20,9 @@
 
 #include "auditlog/auditlog.h"
 #include "auditlogd_harness.h"
+#include "event_samples.h"
 #include "format/event_codec.h"
+#include "format/field_traits.h"
 
 namespace auditlogd {
 namespace {
@@ -30,66 +32,7 @@ using testing::InProcessDaemon;
 using testing::ReadResponse;
 using testing::RequestLine;
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T, typename = void>
-struct HasFields : std::false_type {};
-template <typename T>
-struct HasFields<T, std::void_t<decltype(T::Fields())>> : std::true_type {};
-
-// Fills every field of a built-in event with a valid value, so that each type can be
-// encoded into the JSON a client would send (as tests/event_json_test.cc does).
-struct Filler {
-  bool with_optionals = true;
-
-  template <typename T>
-  void Fill(T* out) {
-    std::apply([&](const auto&... f) { (FillField(out, f), ...); }, T::Fields());
-  }
-  template <typename Owner, typename M>
-  void FillField(Owner* owner, const auditlog::internal::FieldDesc<Owner, M>& desc) {
-    M& member = owner->*(desc.member);
-    if constexpr (IsOptional<M>::value) {
-      if (!with_optionals) return;
-      typename M::value_type v{};
-      Value(&v, desc.name);
-      member = std::move(v);
-    } else {
-      Value(&member, desc.name);
-    }
-  }
-  template <typename T>
-  void Value(T* out, std::string_view name) {
-    using namespace auditlog;
-    if constexpr (std::is_same_v<T, std::string>) {
-      *out = "v-" + std::string(name);
-    } else if constexpr (std::is_same_v<T, bool>) {
-      *out = true;
-    } else if constexpr (std::is_integral_v<T>) {
-      *out = static_cast<T>(42);
-    } else if constexpr (std::is_same_v<T, IpAddr>) {
-      *out = IpAddr("2001:db8::7");
-    } else if constexpr (std::is_same_v<T, AuthMethod>) {
-      *out = AuthMethod::kApiKey;
-    } else if constexpr (std::is_same_v<T, Time>) {
-      *out = Time(std::chrono::microseconds(1'795'000'000'123'456));
-    } else if constexpr (std::is_same_v<T, StringList>) {
-      *out = {"a", "b c"};
-    } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
-      *out = {0, 4294967295u};
-    } else if constexpr (std::is_same_v<T, AuditResult>) {
-      *out = AuditResult::PartialSuccess("3 of 4");
-    } else if constexpr (std::is_same_v<T, auditlog::Value>) {
-      *out = Object{{"size", 4}, {"labels", StringList{"gpu", "a100"}}};
-    } else if constexpr (HasFields<T>::value) {
-      Fill(out);
-    } else {
-      static_assert(sizeof(T) == 0, "filler: unknown field type");
-    }
-  }
-};
+using auditlog::internal::HasFields;
 
 // The JSON text of the record's "event" member for `event`.
 std::string EventText(const Event& event) {
@@ -109,7 +52,7 @@ void AddSamples(bool with_optionals, std::vector<std::string>* out) {
     using T = std::variant_alternative_t<I, Event>;
     if constexpr (HasFields<T>::value) {
       T sample{};
-      Filler{with_optionals}.Fill(&sample);
+      auditlog::testing::SampleFiller(with_optionals).Fill(&sample);
       out->push_back(EventText(sample));
     }
     AddSamples<I + 1>(with_optionals, out);

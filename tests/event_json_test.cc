@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auditlog/auditlog.h"
+#include "event_samples.h"
 #include "format/event_codec.h"
 #include "format/field_traits.h"
 #include "test_util.h"
@@ -21,60 +22,6 @@ namespace auditlog {
 namespace {
 
 using internal::HasFields;
-using internal::IsOptional;
-
-// Fills every field of a described struct with a valid value (optional ones only when
-// `with_optionals`), so that each built-in type can be encoded.
-struct Filler {
-  bool with_optionals = true;
-
-  template <typename T>
-  void Fill(T* out) {
-    std::apply([&](const auto&... f) { (FillField(out, f), ...); }, T::Fields());
-  }
-
-  template <typename Owner, typename M>
-  void FillField(Owner* owner, const internal::FieldDesc<Owner, M>& desc) {
-    M& member = owner->*(desc.member);
-    if constexpr (IsOptional<M>::value) {
-      if (!with_optionals) return;
-      typename M::value_type v{};
-      Set(&v, desc.name);
-      member = std::move(v);
-    } else {
-      Set(&member, desc.name);
-    }
-  }
-
-  template <typename T>
-  void Set(T* out, std::string_view name) {
-    if constexpr (std::is_same_v<T, std::string>) {
-      *out = "v-" + std::string(name.substr(0, 4));  // within token_prefix's 6 bytes
-    } else if constexpr (std::is_same_v<T, bool>) {
-      *out = true;
-    } else if constexpr (std::is_integral_v<T>) {
-      *out = static_cast<T>(42);
-    } else if constexpr (std::is_same_v<T, IpAddr>) {
-      *out = IpAddr("2001:db8::7");
-    } else if constexpr (std::is_same_v<T, AuthMethod>) {
-      *out = AuthMethod::kApiKey;
-    } else if constexpr (std::is_same_v<T, Time>) {
-      *out = Time(std::chrono::microseconds(1'795'000'000'123'456));
-    } else if constexpr (std::is_same_v<T, StringList>) {
-      *out = {"a", "b c"};
-    } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
-      *out = {0, 4294967295u};
-    } else if constexpr (std::is_same_v<T, AuditResult>) {
-      *out = AuditResult::PartialSuccess("3 of 4");
-    } else if constexpr (std::is_same_v<T, auditlog::Value>) {
-      *out = Object{{"max_nodes", 7}, {"labels", StringList{"gpu"}}};
-    } else if constexpr (HasFields<T>::value) {
-      Fill(out);
-    } else {
-      static_assert(sizeof(T) == 0, "filler: unknown field type");
-    }
-  }
-};
 
 // The JSON text of the record's "event" member for `event`.
 std::string EventText(const Event& event) {
@@ -93,7 +40,7 @@ void RoundTripEveryBuiltinType(bool with_optionals, int* types) {
     using T = std::variant_alternative_t<I, Event>;
     if constexpr (HasFields<T>::value) {
       T sample{};
-      Filler{with_optionals}.Fill(&sample);
+      testing::SampleFiller(with_optionals).Fill(&sample);
       const std::string text = EventText(sample);
       SCOPED_TRACE(text);
       Result<Event> decoded = EventFromJson(text);
