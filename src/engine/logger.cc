@@ -62,8 +62,7 @@ struct [[gnu::visibility("hidden")]] Logger::Impl {
 
   // LocalMode: opens the log and starts the writer thread.
   Status Start();
-  // Encodes a caller's event; refuses the library's own system events.
-  // Encodes `event` (and the origin of `options`) into `out`; counts a refusal.
+  // Encodes a caller's event (and the origin of `options`) into `out`; counts a refusal.
   Status Encode(const Event& event, const EmitOptions& options, internal::EncodedEvent* out);
 
   // ---- immutable after Open ----
