@@ -345,5 +345,30 @@ TEST_F(TileStoreTest, TileChangedAfterOpenIsCorruptionOnRead) {
   EXPECT_FALSE(VerifyInclusion(LeafHash(600), 600, 1000, path, memory_.Root()).ok());
 }
 
+// A reader beside a live writer sees the longest consistent prefix and changes nothing.
+TEST_F(TileStoreTest, SnapshotReadsConsistentPrefixWithoutWriting) {
+  Build(1000);
+  const std::string level1 = testing::ReadFile(tile("tile/1/000"));
+  testing::WriteFile(tile("tile/1/000"), level1.substr(0, 64));  // level 1 not yet written
+  testing::WriteFile(tile("tile/0/003"), testing::ReadFile(tile("tile/0/003")) + "abc");  // torn
+  {
+    ASSERT_OK_AND_ASSIGN(auto snap,
+                         TileStore::Open(env(), dir_.path(), TileStore::Mode::kSnapshot));
+    EXPECT_EQ(snap->size(), 767u);
+    EXPECT_EQ(snap->Frontier().Root(), MemoryRoot(767));
+    ASSERT_OK_AND_ASSIGN(auto path, InclusionProof(*snap, 700, 767));
+    EXPECT_OK(VerifyInclusion(LeafHash(700), 700, 767, path, MemoryRoot(767)));
+    EXPECT_EQ(snap->Append(LeafHash(0)).code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(snap->Sync().code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(snap->TruncateTo(0).code(), StatusCode::kFailedPrecondition);
+  }
+  EXPECT_EQ(fs::file_size(tile("tile/0/003")), (1000u - 768) * 32 + 3);
+  EXPECT_EQ(fs::file_size(tile("tile/1/000")), 64u);
+  testing::WriteFile(tile("tile/1/000"), level1);
+  ASSERT_OK_AND_ASSIGN(auto snap, TileStore::Open(env(), dir_.path(), TileStore::Mode::kSnapshot));
+  EXPECT_EQ(snap->size(), 1000u);
+  EXPECT_EQ(snap->Frontier().Root(), memory_.Root());
+}
+
 }  // namespace
 }  // namespace auditlog::internal

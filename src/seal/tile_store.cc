@@ -56,18 +56,20 @@ fs::path TileStore::TilePath(int level, std::uint64_t index) const {
 }
 
 Status TileStore::Failed() const {
+  if (snapshot_) return Status::FailedPrecondition("tile store opened as a read-only snapshot");
   if (failed_.ok()) return failed_;
   return Status::FailedPrecondition("tile store failed earlier: " + failed_.message());
 }
 
 Result<std::unique_ptr<TileStore>> TileStore::Open(Env* env, const fs::path& log_dir, Mode mode) {
   std::unique_ptr<TileStore> store(new TileStore(env, log_dir));
+  store->snapshot_ = mode == Mode::kSnapshot;
   if (!env->FileExists(store->tree_dir_)) return store;
   AUDITLOG_RETURN_IF_ERROR(store->ReadMinIndex());
   std::vector<std::uint64_t> counts;
   std::vector<bool> torn;
   AUDITLOG_RETURN_IF_ERROR(store->Scan(mode, &counts, &torn));
-  std::uint64_t n = counts[0];
+  const std::uint64_t n = counts[0];
   if (mode == Mode::kStrict) {
     for (std::size_t level = 1; level < counts.size(); ++level) {
       const std::uint64_t want = n >> (8 * level);
@@ -80,29 +82,35 @@ Result<std::unique_ptr<TileStore>> TileStore::Open(Env* env, const fs::path& log
       }
     }
   } else {
-    // The longest prefix every level agrees with: level L may not lag behind it.
-    for (std::size_t level = 1; level < counts.size(); ++level) {
-      const int shift = static_cast<int>(8 * level);
-      if (counts[level] < (~std::uint64_t{0} >> shift)) {
-        n = std::min(n, ((counts[level] + 1) << shift) - 1);
-      }
-    }
-    if (n < store->min_index_) {
-      return Status::Corruption("tile store: cannot repair: the consistent prefix of " + Num(n) +
-                                " leaves lies below the minimum index " + Num(store->min_index_) +
-                                " (its level-0 tiles were pruned)");
-    }
-    for (std::size_t level = 0; level < counts.size(); ++level) {
-      const std::uint64_t want = n >> (8 * level);
-      if (want != counts[level] || torn[level]) {
-        Status s = store->CutLevel(level, counts[level], want, torn[level]);
-        if (!s.ok()) return s;
-        counts[level] = want;
-      }
-    }
+    AUDITLOG_RETURN_IF_ERROR(store->CutToPrefix(mode, &counts, torn));
   }
   AUDITLOG_RETURN_IF_ERROR(store->LoadState(counts));
   return store;
+}
+
+Status TileStore::CutToPrefix(Mode mode, std::vector<std::uint64_t>* counts,
+                              const std::vector<bool>& torn) {
+  // The longest prefix every level agrees with: no level L may lag behind it.
+  std::uint64_t n = (*counts)[0];
+  for (std::size_t level = 1; level < counts->size(); ++level) {
+    const int shift = static_cast<int>(8 * level);
+    if ((*counts)[level] < (~std::uint64_t{0} >> shift)) {
+      n = std::min(n, (((*counts)[level] + 1) << shift) - 1);
+    }
+  }
+  if (n < min_index_) {
+    return Status::Corruption("tile store: the consistent prefix of " + Num(n) +
+                              " leaves lies below the minimum index " + Num(min_index_) +
+                              " (its level-0 tiles were pruned)");
+  }
+  for (std::size_t level = 0; level < counts->size(); ++level) {
+    const std::uint64_t want = n >> (8 * level);
+    if (mode == Mode::kRepair && (want != (*counts)[level] || torn[level])) {
+      AUDITLOG_RETURN_IF_ERROR(CutLevel(level, (*counts)[level], want, torn[level]));
+    }
+    (*counts)[level] = want;
+  }
+  return Status::Ok();
 }
 
 Status TileStore::ReadMinIndex() {
@@ -161,8 +169,11 @@ Status TileStore::Scan(Mode mode, std::vector<std::uint64_t>* counts, std::vecto
       count += *size / 32;
       if (*size != kTileBytes) break;
     }
+    // (A live writer may have filled a partial tile and begun the next since the snapshot
+    // read its size: growth, not a gap.)
     const fs::path after = TilePath(level, tile + 1);
-    if (env_->FileExists(after)) {
+    const bool was_partial = count % kTileWidth != 0 || torn_here;
+    if (!(snapshot_ && was_partial) && env_->FileExists(after)) {
       return Status::Corruption("tile store: " + after.string() + " exists but tile " + Num(tile) +
                                 " of level " + Num(level) +
                                 " is missing or partial (a gap in the level)");
@@ -424,7 +435,8 @@ Result<std::vector<MerkleHash>> TileStore::ReadTile(int level, std::uint64_t ind
   if (!file.ok()) return AsCorruption(file.status());
   auto size = (*file)->Size();
   if (!size.ok()) return AsCorruption(size.status());
-  if (*size != entries * 32) {
+  // A snapshot's last tile may have grown since (a live writer appends to it).
+  if (*size < entries * 32 || (*size != entries * 32 && !snapshot_)) {
     return Status::Corruption("tile store: " + path.string() + " holds " + Num(*size) +
                               " bytes, expected " + Num(entries * 32));
   }

@@ -36,9 +36,11 @@ std::string TileRelativePath(int level, std::uint64_t index);
 class TileStore : public MerkleHashSource {
  public:
   enum class Mode {
-    kStrict,  // any inconsistency is kCorruption naming the file (readers, verify)
-    kRepair,  // the writer after a crash: cut the store back to its longest consistent
-              // prefix (torn last tiles, higher levels ahead of or behind level 0)
+    kStrict,    // any inconsistency is kCorruption naming the file (readers, verify)
+    kRepair,    // the writer after a crash: cut the store back to its longest consistent
+                // prefix (torn last tiles, higher levels ahead of or behind level 0)
+    kSnapshot,  // a reader beside a live writer: the same longest consistent prefix, but
+                // nothing on disk is changed and every write is kFailedPrecondition
   };
 
   // Opens the store of the log directory `log_dir` (the tree need not exist yet; nothing is
@@ -100,6 +102,7 @@ class TileStore : public MerkleHashSource {
   Status Failed() const;
   Status Scan(Mode mode, std::vector<std::uint64_t>* counts, std::vector<bool>* torn);
   Status ReadMinIndex();
+  Status CutToPrefix(Mode mode, std::vector<std::uint64_t>* counts, const std::vector<bool>& torn);
   Status LoadState(const std::vector<std::uint64_t>& counts);
   void AppendAt(std::size_t level, const MerkleHash& h);
   Status FlushLevel(std::size_t level);
@@ -118,6 +121,7 @@ class TileStore : public MerkleHashSource {
   std::uint64_t min_index_ = 0;
   std::vector<Level> levels_;
   MerkleFrontier frontier_;
+  bool snapshot_ = false;
   bool has_pending_ = false;
   Status failed_;
   std::set<std::filesystem::path> unsynced_files_;  // written and closed since the last Sync
