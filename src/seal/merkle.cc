@@ -126,17 +126,6 @@ Result<MerkleFrontier> MerkleFrontier::FromSubtrees(std::uint64_t size,
   return f;
 }
 
-void MerkleFrontier::Append(const MerkleHash& leaf_hash) {
-  // Each trailing one bit of size_ is a subtree that merges with the new one.
-  MerkleHash h = leaf_hash;
-  for (std::uint64_t s = size_; s & 1; s >>= 1) {
-    h = MerkleNodeHash(subtrees_.back(), h);
-    subtrees_.pop_back();
-  }
-  subtrees_.push_back(h);
-  ++size_;
-}
-
 MerkleHash MerkleFrontier::Root() const {
   if (subtrees_.empty()) return MerkleEmptyRoot();
   MerkleHash r = subtrees_.back();

@@ -50,7 +50,26 @@ class MerkleFrontier {
   // kInvalidArgument unless there is exactly one hash per set bit of `size`.
   static Result<MerkleFrontier> FromSubtrees(std::uint64_t size, std::vector<MerkleHash> subtrees);
 
-  void Append(const MerkleHash& leaf_hash);
+  void Append(const MerkleHash& leaf_hash) {
+    Append(leaf_hash, [](int, const MerkleHash&) {});
+  }
+  // Append that also calls on_complete(height, hash) for every complete subtree the new leaf
+  // completes, in increasing height (0 is the leaf itself): the tile store takes its
+  // higher-level entries from here instead of hashing them again.
+  template <typename F>
+  void Append(const MerkleHash& leaf_hash, F&& on_complete) {
+    MerkleHash h = leaf_hash;
+    int height = 0;
+    on_complete(height, h);
+    // Each trailing one bit of size_ is a subtree that merges with the new one.
+    for (std::uint64_t s = size_; s & 1; s >>= 1) {
+      h = MerkleNodeHash(subtrees_.back(), h);
+      subtrees_.pop_back();
+      on_complete(++height, h);
+    }
+    subtrees_.push_back(h);
+    ++size_;
+  }
   std::uint64_t size() const { return size_; }
   // MTH of the leaves so far (MerkleEmptyRoot() when there are none).
   MerkleHash Root() const;

@@ -223,23 +223,22 @@ Status TileStore::LoadState(const std::vector<std::uint64_t>& counts) {
 
 Status TileStore::Append(const MerkleHash& leaf_hash) {
   AUDITLOG_RETURN_IF_ERROR(Failed());
-  AppendAt(0, leaf_hash);
-  frontier_.Append(leaf_hash);
+  // The frontier's merges produce every complete subtree the leaf completes; those of height
+  // 8L are the level-L entries, so no tile is hashed twice.
+  frontier_.Append(leaf_hash, [this](int height, const MerkleHash& h) {
+    if (height % 8 == 0) AppendEntry(static_cast<std::size_t>(height / 8), h);
+  });
   return Status::Ok();
 }
 
-void TileStore::AppendAt(std::size_t level, const MerkleHash& h) {
+void TileStore::AppendEntry(std::size_t level, const MerkleHash& h) {
   if (levels_.size() == level) levels_.emplace_back();
   Level& lv = levels_[level];
   lv.tail.push_back(h);
   lv.pending.append(reinterpret_cast<const char*>(h.data()), h.size());
   ++lv.count;
   has_pending_ = true;
-  if (lv.tail.size() == kTileWidth) {
-    const MerkleHash up = MerklePerfectRoot(lv.tail);
-    lv.tail.clear();
-    AppendAt(level + 1, up);  // may reallocate levels_: `lv` is not used after this
-  }
+  if (lv.tail.size() == kTileWidth) lv.tail.clear();  // its root comes as the next level's entry
 }
 
 Status TileStore::Flush() {

@@ -104,7 +104,7 @@ class TileStore : public MerkleHashSource {
   Status ReadMinIndex();
   Status CutToPrefix(Mode mode, std::vector<std::uint64_t>* counts, const std::vector<bool>& torn);
   Status LoadState(const std::vector<std::uint64_t>& counts);
-  void AppendAt(std::size_t level, const MerkleHash& h);
+  void AppendEntry(std::size_t level, const MerkleHash& h);
   Status FlushLevel(std::size_t level);
   Status WriteRun(std::size_t level, std::uint64_t tile, std::uint64_t first, std::string_view b);
   Status OpenTileForAppend(std::size_t level, std::uint64_t tile, std::uint64_t first);
