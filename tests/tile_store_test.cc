@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fault_env.h"
 #include "test_util.h"
 
 namespace auditlog::internal {
@@ -178,7 +179,7 @@ TEST_F(TileStoreTest, TruncateThenReappendGivesTheSameRoots) {
       ASSERT_OK(store->TruncateTo(cut));
       ASSERT_EQ(store->size(), cut);
       ASSERT_EQ(store->Frontier().Root(), MemoryRoot(cut)) << cut;
-      ASSERT_OK(store->Sync());
+      ASSERT_OK(store->Flush());
     }
     if (cut < 65536) {
       EXPECT_FALSE(fs::exists(tile("tile/2/000")));
@@ -190,10 +191,10 @@ TEST_F(TileStoreTest, TruncateThenReappendGivesTheSameRoots) {
     const std::uint64_t upto = cut < 65536 ? std::min<std::uint64_t>(cut + 3000, kN) : kN;
     for (std::uint64_t i = cut; i < upto; ++i) ASSERT_OK(store->Append(LeafHash(i)));
     ASSERT_EQ(store->Frontier().Root(), MemoryRoot(upto)) << cut;
-    ASSERT_OK(store->Sync());
+    ASSERT_OK(store->Flush());
     if (upto != kN) {
       for (std::uint64_t i = upto; i < kN; ++i) ASSERT_OK(store->Append(LeafHash(i)));
-      ASSERT_OK(store->Sync());
+      ASSERT_OK(store->Flush());
     }
   }
   auto store = Open();
@@ -368,6 +369,62 @@ TEST_F(TileStoreTest, SnapshotReadsConsistentPrefixWithoutWriting) {
   ASSERT_OK_AND_ASSIGN(auto snap, TileStore::Open(env(), dir_.path(), TileStore::Mode::kSnapshot));
   EXPECT_EQ(snap->size(), 1000u);
   EXPECT_EQ(snap->Frontier().Root(), memory_.Root());
+}
+
+TEST_F(TileStoreTest, ZeroByteTileIsAnEmptyPartialTile) {
+  Build(256);
+  testing::WriteFile(tile("tile/0/001"), "");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->size(), 256u);
+  for (std::uint64_t i = 256; i < 266; ++i) {
+    ASSERT_OK(store->Append(LeafHash(i)));
+    memory_.Append(LeafHash(i));
+  }
+  ASSERT_OK(store->Flush());
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->size(), 266u);
+  EXPECT_EQ(store->Frontier().Root(), memory_.Root());
+}
+
+// After a power loss the synced prefix survives and a repair open gives a consistent store
+// the writer can extend from the log.
+TEST_F(TileStoreTest, PowerLossThenRepairKeepsTheSyncedPrefix) {
+  testing::FaultEnv fault;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, TileStore::Open(&fault, dir_.path()));
+    for (std::uint64_t i = 0; i < 70000; ++i) {
+      ASSERT_OK(store->Append(LeafHash(i)));
+      memory_.Append(LeafHash(i));
+      if (i == 65999) {
+        ASSERT_OK(store->Sync());
+      }
+    }
+    ASSERT_OK(store->Flush());
+  }
+  ASSERT_OK(fault.DropUnsyncedData());
+  ASSERT_OK_AND_ASSIGN(auto store, TileStore::Open(env(), dir_.path(), TileStore::Mode::kRepair));
+  ASSERT_GE(store->size(), 66000u);
+  ASSERT_LE(store->size(), 70000u);
+  EXPECT_EQ(store->Frontier().Root(), MemoryRoot(store->size()));
+  for (std::uint64_t i = store->size(); i < 70000; ++i) ASSERT_OK(store->Append(LeafHash(i)));
+  EXPECT_EQ(store->Frontier().Root(), memory_.Root());
+  ASSERT_OK(store->Flush());
+  store.reset();
+  auto strict = Open();
+  ASSERT_NE(strict, nullptr);
+  EXPECT_EQ(strict->Frontier().Root(), memory_.Root());
+}
+
+TEST_F(TileStoreTest, WriteFailureIsSticky) {
+  testing::FaultEnv fault;
+  ASSERT_OK_AND_ASSIGN(auto store, TileStore::Open(&fault, dir_.path()));
+  for (std::uint64_t i = 0; i < 10; ++i) ASSERT_OK(store->Append(LeafHash(i)));
+  fault.FailAppend(1, Status::IOError("injected"));
+  EXPECT_EQ(store->Flush().code(), StatusCode::kIOError);
+  EXPECT_EQ(store->Append(LeafHash(10)).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->Sync().code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
