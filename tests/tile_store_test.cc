@@ -332,6 +332,19 @@ TEST_F(TileStoreTest, BadMinIndexIsCorruption) {
   EXPECT_EQ(store->Frontier().Root(), memory_.Root());
 }
 
+TEST_F(TileStoreTest, TreeThatIsAFileOrSymlinkedMinIndexIsCorruption) {
+  testing::WriteFile(dir_.path() / "tree", "not a directory");
+  EXPECT_EQ(OpenStatus().code(), StatusCode::kCorruption);
+  fs::remove(dir_.path() / "tree");
+  Build(300);
+  testing::WriteFile(dir_.path() / "target", "256\n");
+  fs::create_symlink(dir_.path() / "target", dir_.path() / "tree" / "min_index");
+  ExpectCorruptionNaming(dir_.path() / "tree" / "min_index");
+  fs::remove(dir_.path() / "tree" / "min_index");
+  fs::create_directory(dir_.path() / "tree" / "min_index");
+  ExpectCorruptionNaming(dir_.path() / "tree" / "min_index");
+}
+
 TEST_F(TileStoreTest, TileChangedAfterOpenIsCorruptionOnRead) {
   Build(1000);
   auto store = Open();
