@@ -173,7 +173,9 @@ Result<Ed25519VerifierKey> Ed25519VerifierKey::Parse(std::string_view vkey) {
   if (rest.size() < 9 || rest[8] != '+' || !ParseKeyIdHex(rest.substr(0, 8), &id)) {
     return bad("the key name must be followed by '+', 8 lowercase hex digits (the key ID) and '+'");
   }
-  AUDITLOG_ASSIGN_OR_RETURN(const std::string raw, Base64Decode(rest.substr(9), "the key"));
+  const Result<std::string> decoded = Base64Decode(rest.substr(9), "the key");
+  if (!decoded.ok()) return bad(decoded.status().message());
+  const std::string& raw = decoded.value();
   if (raw.size() != 1 + sizeof(Ed25519PublicKey)) {
     return bad("the key is " + std::to_string(raw.size()) +
                " bytes, want 33 (type 0x01 and a 32-byte Ed25519 key)");
