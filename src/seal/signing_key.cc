@@ -2,6 +2,7 @@
 #include "seal/signing_key.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <cstring>
@@ -209,13 +210,15 @@ bool Ed25519VerifierKey::Verify(std::string_view message,
   const PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key_.data(),
                                                  public_key_.size()));
   const MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (pkey == nullptr || ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
-    return false;
-  }
-  return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
+  const bool ok =
+      pkey != nullptr && ctx != nullptr &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  // A refused signature may leave entries on this thread's OpenSSL error queue; hostile
+  // input must not make them pile up or show in an unrelated later report.
+  if (!ok) ERR_clear_error();
+  return ok;
 }
 
 // ---------------------------------------------------------------- Ed25519SigningKey
