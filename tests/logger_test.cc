@@ -96,7 +96,8 @@ TEST_F(LoggerTest, CallersCannotEmitSystemEvents) {
   static_assert(!std::is_constructible_v<Event, SegmentArchived>);
   static_assert(!std::is_constructible_v<Event, SegmentDeleted>);
   static_assert(!std::is_constructible_v<Event, ClockStepped>);
-  static_assert(std::variant_size_v<SystemEvent> == 5);
+  static_assert(!std::is_constructible_v<Event, LogSealed>);
+  static_assert(std::variant_size_v<SystemEvent> == 6);
   EXPECT_EQ(EventTypeName(SystemEvent{LogRecovered{}}), "log_recovered");
   EXPECT_TRUE(IsCritical(SystemEvent{ClockStepped{}}));
   EXPECT_EQ(EventCategory(SystemEvent{SegmentDeleted{}}), Category::kSystem);

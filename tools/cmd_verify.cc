@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,7 +24,27 @@ struct VerifyArgs {
   std::string since, until;
   unsigned threads = 0;
   bool no_progress = false;
+  std::string key_file;  // "-": standard input
 };
+
+// The verification key from `path` ("-": standard input), at most 4 KiB; never from argv,
+// where other users and shell histories see it.
+std::optional<std::string> ReadKeyFile(const std::string& path) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    PrintError("verify", "--key-file: cannot open " + path);
+    return std::nullopt;
+  }
+  std::string key(4097, '\0');
+  const std::size_t n = std::fread(key.data(), 1, key.size(), f);
+  if (f != stdin) std::fclose(f);
+  if (n > 4096) {
+    PrintError("verify", "--key-file: " + path + " is over 4 KiB (not a verification key)");
+    return std::nullopt;
+  }
+  key.resize(n);
+  return key;
+}
 
 // Draws "verify: 42% 1.2 GB/2.9 GB 610 MB/s 1.3 M records/s ETA 3 s" on stderr, on one line
 // rewritten in place, once the run has taken more than a second (terminals only).
@@ -55,10 +76,62 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
+double SealAgeSeconds(std::int64_t micros) {
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<double>(now - micros) / 1e6;
+}
+
 int ExitCodeFor(const VerifyReport& r) {
   if (r.tampered()) return kExitFindings;
+  // A crash of a sealed log (torn tail or not) is an unclean end: the seals cannot tell it
+  // from a truncation.
+  if (r.seal.unclean_end()) return kExitUncleanEnd;
   if (r.torn_tail()) return kExitTornTail;
   return kExitOk;
+}
+
+nlohmann::json SealJson(const SealReport& s) {
+  if (!s.sealed) return nullptr;
+  return {{"tags_checked", s.tags_checked},
+          {"seals", s.seals},
+          {"sealed_through", s.sealed_through},
+          {"unsealed_records", s.unsealed_records},
+          {"last_seal_age_seconds",
+           s.last_seal_micros == 0 ? nlohmann::json(nullptr)
+                                   : nlohmann::json(SealAgeSeconds(s.last_seal_micros))},
+          {"clean_end", s.clean_end},
+          {"live", s.live},
+          {"unclean_end", s.unclean_end()},
+          {"unclean_restarts", s.unclean_restarts}};
+}
+
+void PrintSealText(const SealReport& s) {
+  if (!s.sealed) return;
+  std::printf("sealed:    seq 1..%llu, %llu seals, %s\n",
+              static_cast<unsigned long long>(s.sealed_through),
+              static_cast<unsigned long long>(s.seals),
+              s.tags_checked ? "every tag checked with the verification key"
+                             : "tags NOT checked (no --key-file): structure, chain and Merkle "
+                               "roots only");
+  if (s.last_seal_micros != 0) {
+    std::printf("unsealed:  %llu records after the last seal (%.1f s ago)\n",
+                static_cast<unsigned long long>(s.unsealed_records),
+                SealAgeSeconds(s.last_seal_micros));
+  } else {
+    std::printf("unsealed:  %llu records (no seal yet)\n",
+                static_cast<unsigned long long>(s.unsealed_records));
+  }
+  if (s.unclean_restarts > 0) {
+    std::printf("restarts:  %llu after an unclean end\n",
+                static_cast<unsigned long long>(s.unclean_restarts));
+  }
+  std::printf("end:       %s\n",
+              s.clean_end ? "clean shutdown seal"
+              : s.live    ? "live (being written: the last seal is recent)"
+                          : "UNCLEAN END: a crash, a power loss, or a truncation (only the "
+                            "platform copy or a checkpoint held elsewhere can tell)");
 }
 
 nlohmann::json FindingJson(const Finding& f) {
@@ -99,6 +172,7 @@ void PrintJson(const std::string& dir, const VerifyReport& r) {
   j["anchor_seq"] = r.anchor_seq ? nlohmann::json(*r.anchor_seq) : nlohmann::json(nullptr);
   j["anchor_hash"] =
       r.anchor_hash.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.anchor_hash);
+  j["seal"] = SealJson(r.seal);
   j["findings_dropped"] = r.findings_dropped;
   j["findings"] = nlohmann::json::array();
   const std::string doc = Dump(j, 2);
@@ -145,6 +219,7 @@ void PrintText(const std::string& dir, const VerifyReport& r) {
   } else if (r.ranged) {
     std::printf("range:     no record in the requested range\n");
   }
+  PrintSealText(r.seal);
   if (!r.findings.empty()) {
     std::printf("\nfindings (%zu):\n", r.findings.size());
     for (const Finding& f : r.findings) {
@@ -161,10 +236,12 @@ void PrintText(const std::string& dir, const VerifyReport& r) {
                   static_cast<unsigned long long>(r.findings_dropped), r.findings.size());
     }
   }
-  const char* verdict = r.intact()     ? "INTACT: every record and chain link verified"
-                        : r.tampered() ? "FAILED: the log was altered or damaged"
-                                       : "INTACT except a torn tail (an interrupted write; "
-                                         "reopening the log quarantines it)";
+  const char* verdict = r.tampered() ? "FAILED: the log was altered or damaged"
+                        : r.seal.unclean_end()
+                            ? "INTACT as far as sealed, but the log did not end cleanly"
+                        : r.intact() ? "INTACT: every record and chain link verified"
+                                     : "INTACT except a torn tail (an interrupted write; "
+                                       "reopening the log quarantines it)";
   std::printf("\n%s\n", verdict);
 }
 
@@ -190,6 +267,9 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
                       " (default: one per core)")
       ->check(CLI::Range(0u, kMaxVerifyThreads));
   cmd->add_flag("--no-progress", args->no_progress, "Never draw the progress line");
+  cmd->add_option("--key-file", args->key_file,
+                  "A sealed log's verification key (alsk1:...) from this file, '-' for "
+                  "standard input: every seal's tag is checked");
   cmd->callback([args, exit_code] {
     VerifyOptions options;
     if (args->last_set) {
@@ -220,6 +300,14 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       return;
     }
     options.threads = args->threads;
+    if (!args->key_file.empty()) {
+      auto key = ReadKeyFile(args->key_file);
+      if (!key) {
+        *exit_code = kExitUsage;
+        return;
+      }
+      options.seal_key = std::move(*key);
+    }
     ProgressLine progress;
     if (!args->no_progress && StderrIsTerminal()) {
       options.progress = [&progress](const VerifyProgress& p) { progress.Update(p); };

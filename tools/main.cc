@@ -26,6 +26,7 @@ int Run(int argc, char** argv) {
   auditlog::cli::AddRetentionCommand(app, &exit_code);
   auditlog::cli::AddDemoCommand(app, &exit_code);
   auditlog::cli::AddEmitCommand(app, &exit_code);
+  auditlog::cli::AddSealCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -10,6 +10,7 @@
 #include "auditlog/logger.h"
 #include "auditlog/query.h"
 #include "auditlog/retention.h"
+#include "auditlog/seal.h"
 #include "auditlog/stats.h"
 #include "auditlog/status.h"
 #include "auditlog/tail.h"

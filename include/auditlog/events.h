@@ -704,6 +704,39 @@ struct ClockStepped {
   }
 };
 
+// A seal (docs/FORMAT.md §10): the forward-secure MAC, made with the key of `epoch`, over
+// this event's members before `tag`. It covers the records first_seq..last_seq (the seal's
+// own seq is last_seq + 1), whose timestamps lie in [t_start, t_end] (t_end is the seal's
+// own timestamp; t_start the previous seal's). `chain` is the hash of record last_seq;
+// `root` the RFC 6962 Merkle tree hash of the records 1..tree_size (= last_seq). Hashes and
+// tags are 64 lowercase hex digits; `prev_tag` is the previous seal's tag (zeros for the
+// first). kind: "data" (records were logged), "idle" (a heartbeat: nothing but seals since
+// the last one), "resume" (the first seal of a writer that opened the log), "shutdown" (the
+// last seal of a clean close).
+struct LogSealed {
+  AUDITLOG_INFO("log_sealed", kSystem, kRoutine);
+  std::string log_id{};
+  std::string kind{};
+  std::uint64_t epoch = 0;
+  Time t_start{};
+  Time t_end{};
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::string chain{};
+  std::uint64_t tree_size = 0;
+  std::string root{};
+  std::string prev_tag{};
+  std::string tag{};
+  static constexpr auto Fields() {
+    return std::tuple(AUDITLOG_REQ(LogSealed, log_id), AUDITLOG_REQ(LogSealed, kind),
+                      AUDITLOG_F(LogSealed, epoch), AUDITLOG_F(LogSealed, t_start),
+                      AUDITLOG_F(LogSealed, t_end), AUDITLOG_F(LogSealed, first_seq),
+                      AUDITLOG_F(LogSealed, last_seq), AUDITLOG_REQ(LogSealed, chain),
+                      AUDITLOG_F(LogSealed, tree_size), AUDITLOG_REQ(LogSealed, root),
+                      AUDITLOG_REQ(LogSealed, prev_tag), AUDITLOG_REQ(LogSealed, tag));
+  }
+};
+
 // ---------------------------------------------------------------------------------------
 // User-defined events, for anything the built-in types do not describe.
 //
@@ -730,8 +763,8 @@ using Event = std::variant<
 
 // The records the library writes about the log itself (category kSystem). A reader meets
 // them in the log; Emit cannot take them, since they are not Event alternatives.
-using SystemEvent =
-    std::variant<LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted, ClockStepped>;
+using SystemEvent = std::variant<LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted,
+                                 ClockStepped, LogSealed>;
 
 // The service event types are the Event alternatives but the last (CustomEvent).
 inline constexpr std::size_t kServiceEventTypeCount = std::variant_size_v<Event> - 1;

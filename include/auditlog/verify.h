@@ -35,10 +35,20 @@ enum class FindingKind : std::uint8_t {
   kManifestMismatch,      // records missing at the end of a closed segment, or a replaced
                           // segment; or manifest.json missing or unreadable
   kQuarantineUnrecorded,  // a NAME.torn-OFFSET file no log_recovered record accounts for
+  // Sealed logs (docs/FORMAT.md §10.6), full verification only:
+  kSealBroken,       // a seal that does not match the records (coverage, chain, Merkle root,
+                     // previous tag, log_id), or a malformed seal record
+  kSealTagMismatch,  // a seal's tag is not the MAC of its epoch's key (verification key given)
+  kSealGap,          // seals missing: an epoch gap no seal explains, epochs not increasing,
+                     // a first seal not at epoch 0, records of a sealed log that no seal covers
+  kSealWindow,       // a record stamped outside its seal's time window
+  kSealIncident,     // the writer recorded a sealing incident (its seal state replaced, the
+                     // log cut back under it): an integrity_violation about "seal_state"
 };
 // "malformed_record", "hash_mismatch", "chain_broken", "seq_gap", "duplicate_audit_id",
 // "torn_tail", "bad_segment", "segment_missing", "segment_unexpected", "checksum_mismatch",
-// "manifest_mismatch", "quarantine_unrecorded".
+// "manifest_mismatch", "quarantine_unrecorded", "seal_broken", "seal_tag_mismatch",
+// "seal_gap", "seal_window", "seal_incident".
 AUDITLOG_EXPORT std::string_view FindingKindName(FindingKind kind);
 
 struct Finding {
@@ -92,6 +102,37 @@ struct VerifyOptions {
 
   // Called on the calling thread about every 100 ms while a large log is being read.
   std::function<void(const VerifyProgress&)> progress{};
+
+  // A sealed log's verification key ("alsk1:…", as InitSealing printed it; surrounding
+  // whitespace is ignored). With it every seal's tag is checked, and the epochs against the
+  // key's schedule; without it only the seals' structure, chain and Merkle roots
+  // (VerifyReport::seal.tags_checked says which). Full verification only. A malformed key
+  // is kInvalidArgument (the message never quotes it).
+  std::string seal_key{};
+};
+
+// What Verify found out about a sealed log's seals (docs/FORMAT.md §10.6).
+struct SealReport {
+  bool sealed = false;        // DIR/seal exists, a seal record was found, or a key was given
+  bool tags_checked = false;  // a verification key was given and every seal's tag checked
+  std::uint64_t seals = 0;
+  std::uint64_t sealed_through = 0;  // records 1..sealed_through are covered by a seal
+  // Records after the last seal (the seal's own record included), their newest timestamp,
+  // and the last seal's timestamp (0 when there is none).
+  std::uint64_t unsealed_records = 0;
+  std::int64_t last_seal_micros = 0;
+  std::int64_t last_record_micros = 0;
+  // The last record is a shutdown seal: the last writer closed the log cleanly.
+  bool clean_end = false;
+  // The log looks written to right now: its unsealed records are younger than one interval
+  // (plus a second of write time) and its last seal younger than the longest allowed gap.
+  bool live = false;
+  // Writers that began after an unclean end (a resume seal not after a shutdown seal).
+  std::uint64_t unclean_restarts = 0;
+  std::uint32_t interval_ms = 0;  // from the key (or the state file when no key was given)
+  // Sealed, intact so far, but neither cleanly shut down nor live: a crash, a power loss —
+  // or a truncation that only an external anchor (platform copy, checkpoint) can prove.
+  bool unclean_end() const { return sealed && !clean_end && !live; }
 };
 
 struct AUDITLOG_EXPORT VerifyReport {
@@ -112,6 +153,8 @@ struct AUDITLOG_EXPORT VerifyReport {
   bool ranged = false;
   std::optional<std::uint64_t> anchor_seq{};
   std::string anchor_hash{};
+
+  SealReport seal{};  // full runs of sealed logs
 
   // No finding at all.
   bool intact() const { return findings.empty() && findings_dropped == 0; }

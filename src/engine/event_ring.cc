@@ -51,6 +51,21 @@ Result<std::uint64_t> EventRing::EnqueueSystemEvent(const LibraryEvent& event) {
   return Push(&encoded, /*system=*/true);
 }
 
+Result<std::uint64_t> EventRing::EnqueueSealMarker() {
+  EncodedEvent empty;
+  bool wake = false;
+  Result<std::uint64_t> seq = PushAndHold(&empty, /*system=*/true, &wake);
+  if (seq.ok()) {
+    // The slot just pushed (a clock_stepped record may precede it).
+    std::size_t index = head_ + count_ - 1;
+    if (index >= slots_.size()) index -= slots_.size();
+    slots_[index].seal_marker = true;
+  }
+  mu_.Unlock();
+  if (wake) writer_cv_.NotifyOne();
+  return seq;
+}
+
 Result<std::uint64_t> EventRing::PushAndHold(EncodedEvent* e, bool system, bool* wake_writer) {
   // Clocks are read before taking the lock to keep the critical section short.
   std::int64_t now = env_->NowMicros();
@@ -147,6 +162,7 @@ std::uint64_t EventRing::PushLocked(EncodedEvent* e, bool system, std::int64_t t
   slot.ts_micros = ts;
   slot.emit_mono_micros = mono;
   slot.system = system;
+  slot.seal_marker = false;
   const std::uint64_t seq = next_seq_++;
   ++count_;
   if (!system) ++user_count_;

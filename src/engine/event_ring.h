@@ -48,6 +48,8 @@ struct RingSlot {
   std::int64_t ts_micros = 0;         // record timestamp (wall clock, clamped)
   std::int64_t emit_mono_micros = 0;  // when it was emitted (monotonic), for Batched intervals
   bool system = false;                // a system event (may use the reserve slots)
+  // A seal marker (system, empty body): the writer thread builds the seal when it frames it.
+  bool seal_marker = false;
 };
 
 class EventRing {
@@ -89,6 +91,8 @@ class EventRing {
   // from any thread, the writer included: it takes the next seq like any event, so seq order
   // stays file order, and it may use the reserve slots.
   Result<std::uint64_t> EnqueueSystemEvent(const LibraryEvent& event) AUDITLOG_EXCLUDES(mu_);
+  // Queues a seal marker (RingSlot::seal_marker) like a system event; returns its seq.
+  Result<std::uint64_t> EnqueueSealMarker() AUDITLOG_EXCLUDES(mu_);
   // The last seq handed out (0: none yet).
   std::uint64_t LastSeq() const AUDITLOG_EXCLUDES(mu_);
 

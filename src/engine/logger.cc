@@ -93,6 +93,10 @@ Status Logger::Impl::Start() {
   options.min_free_bytes = config.min_free_bytes;
   options.max_field_bytes = config.max_field_bytes;
   AUDITLOG_ASSIGN_OR_RETURN(auto records, internal::RecordWriter::Open(options));
+  // A sealed log (DIR/seal exists) seals by itself: nothing in Config asks for it.
+  AUDITLOG_ASSIGN_OR_RETURN(
+      internal::Sealer::Opened sealing,
+      internal::Sealer::Open(env, options.dir, records->next_seq(), env->NowMicros()));
   // Records of earlier processes are already in the files; Open has checked the chain. A
   // new process clamps only to the records of its own segment (a log_recovered record framed
   // at Open).
@@ -112,8 +116,17 @@ Status Logger::Impl::Start() {
         .status()
         .IgnoreError();  // reserve slots: fits
   }
+  // What the seal state says about the directory, then the writer's first seal ("resume"):
+  // it covers what earlier processes left unsealed, with the oldest key the state holds.
+  for (const internal::LibraryEvent& e : sealing.incidents) {
+    ring.EnqueueSystemEvent(e).status().IgnoreError();  // reserve slots: fits
+  }
+  if (sealing.sealer) {
+    auto seq = ring.EnqueueSealMarker();
+    if (seq.ok()) sealing.sealer->MarkerQueued(internal::SealKind::kResume, *seq, env->NowMicros());
+  }
   writer = std::make_unique<internal::WriterThread>(config, env, policy, std::move(records), &ring,
-                                                    &watermark);
+                                                    &watermark, std::move(sealing.sealer));
   writer->Start();
   return Status::Ok();
 }

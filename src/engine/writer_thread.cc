@@ -36,7 +36,7 @@ thread_local const WriterThread* tls_current_writer = nullptr;
 
 WriterThread::WriterThread(const Config& config, Env* env, const FlushPolicy& policy,
                            std::unique_ptr<RecordWriter> writer, EventRing* ring,
-                           DurableWatermark* watermark)
+                           DurableWatermark* watermark, std::unique_ptr<Sealer> sealer)
     : env_(env),
       policy_(policy),
       ring_(ring),
@@ -46,7 +46,8 @@ WriterThread::WriterThread(const Config& config, Env* env, const FlushPolicy& po
       upkeep_(config, env, writer_.get(), ring, watermark, &failures_,
               [this](std::int64_t fsync_micros) { MarkAllWrittenDurable(fsync_micros); }),
       written_seq_(writer_->next_seq() - 1),
-      synced_seq_(written_seq_) {}
+      synced_seq_(written_seq_),
+      sealer_(std::move(sealer)) {}
 
 WriterThread::~WriterThread() {
   if (thread_.joinable()) thread_.join();  // only when Shutdown() could not run
@@ -79,6 +80,7 @@ void WriterThread::Run() {
         !upkeep_.Maintain()) {
       continue;
     }
+    if (sealer_ && !stopping) MaybeSeal();
     // Every event seen is now written; when stopping, Finish() below does the fsync. A sync
     // request for an event queued after the look waits for the next round, which writes it.
     const bool sync_requested = work.sync_target > synced_seq_ && work.sync_target <= written_seq_;
@@ -116,6 +118,11 @@ WriterThread::Work WriterThread::WaitForWork() {
     }
     if (ring.count > 0) return work;
     std::int64_t deadline = upkeep_.next_maintenance_mono();  // idle: storage upkeep
+    if (sealer_) {
+      // The next epoch boundary, by the wall clock the epochs follow.
+      const std::int64_t wall_left = std::max<std::int64_t>(0, next_seal_check_ - env_->NowMicros());
+      deadline = std::min(deadline, env_->MonotonicMicros() + wall_left);
+    }
     if (unsynced_.events > 0) {
       if (work.sync_target > synced_seq_) return work;
       // Batched/Hybrid: sleep until the oldest un-synced event reaches the interval, even
@@ -208,7 +215,15 @@ WriterThread::Framed WriterThread::FrameChunk(std::size_t start, std::size_t max
     // A clock step back ends the chunk: WriteEvents starts a new segment for the rest.
     if (f.n > 0 && slot.ts_micros < writer_->last_ts_micros()) break;
     ++f.n;
-    writer_->Frame(slot.ts_micros, slot.event, &batch_);
+    const std::size_t line_start = batch_.size();
+    if (slot.seal_marker) {
+      FrameSeal(slot);
+    } else {
+      writer_->Frame(slot.ts_micros, slot.event, &batch_);
+    }
+    if (sealer_) {
+      sealer_->OnFramed(std::string_view(batch_).substr(line_start, batch_.size() - line_start - 1));
+    }
     f.bytes += slot.event.body.size();
     f.critical |= slot.event.critical;
     if (!slot.system) ++f.users;
@@ -258,6 +273,11 @@ void WriterThread::SyncWritten() {
 void WriterThread::MarkAllWrittenDurable(std::int64_t fsync_micros) {
   synced_seq_ = written_seq_;
   unsynced_ = {};
+  // Seals up to here are durable: their keys may go.
+  if (sealer_) {
+    sealer_->OnDurable(synced_seq_, env_->NowMicros(),
+                       ring_->LastSeq() > sealer_->last_marker_seq());
+  }
   last_fsync_micros_ = fsync_micros;
   const int emitters = watermark_->Advance(synced_seq_, fsync_micros);
   // EmitDurable callers whose events are still queued are not released by this fsync; the
@@ -266,7 +286,62 @@ void WriterThread::MarkAllWrittenDurable(std::int64_t fsync_micros) {
   expected_returns_ = emitters > queued ? static_cast<std::size_t>(emitters - queued) : 0;
 }
 
+// ---------------------------------------------------------------------------------------
+// Sealing.
+
+void WriterThread::MaybeSeal() {
+  const std::int64_t now = env_->NowMicros();
+  if (now < next_seal_check_) return;
+  bool unsealed = ring_->LastSeq() > sealer_->last_marker_seq();
+  const auto kind = sealer_->DueAt(now, unsealed);
+  if (kind) {
+    auto seq = ring_->EnqueueSealMarker();
+    if (!seq.ok()) return;  // the reserve slots are taken: the next round tries again
+    sealer_->MarkerQueued(*kind, *seq, now);
+    unsealed = false;
+  }
+  sealer_->OnDurable(synced_seq_, now, unsealed);  // keys evolve by time, also while idle
+  next_seal_check_ = sealer_->NextBoundaryMicros();
+}
+
+void WriterThread::FrameSeal(RingSlot& slot) {
+  // The marker's ts is the seal's t_end; its seq is the one Frame() gives it.
+  Status s = sealer_->BuildSeal(writer_->next_seq(), slot.ts_micros, writer_->last_hash(),
+                                &slot.event);
+  if (s.ok()) {
+    writer_->Frame(slot.ts_micros, slot.event, &batch_);
+    return;
+  }
+  // A bug, not input: the seq is taken, so something must be framed there.
+  writer_
+      ->FrameSystemEvent(slot.ts_micros,
+                         IntegrityViolation{.resource_type = "seal_state",
+                                            .resource_id = "seal not made: " + s.message(),
+                                            .severity = "critical",
+                                            .action_taken = "the next seal covers its records"},
+                         &batch_)
+      .IgnoreError();
+}
+
+Status WriterThread::WriteShutdownSeal() {
+  EncodedEvent seal;
+  const std::int64_t ts = std::max(env_->NowMicros(), writer_->last_ts_micros());
+  AUDITLOG_RETURN_IF_ERROR(
+      sealer_->BuildShutdownSeal(writer_->next_seq(), ts, writer_->last_hash(), &seal));
+  batch_.clear();
+  writer_->Frame(ts, seal, &batch_);
+  sealer_->OnFramed(std::string_view(batch_).substr(0, batch_.size() - 1));
+  AUDITLOG_RETURN_IF_ERROR(failures_.Retry([&] { return writer_->Write(batch_); },
+                                           "the shutdown seal could not be written"));
+  ++written_seq_;
+  return Status::Ok();
+}
+
 void WriterThread::Finish() {
+  if (!watermark_->failed() && sealer_) {
+    Status s = WriteShutdownSeal();
+    if (!s.ok()) failures_.EnterFailed(s);
+  }
   if (!watermark_->failed()) {
     const std::int64_t t0 = env_->MonotonicMicros();
     // Fsyncs what is left; a full disk gets the few retries any write gets after Shutdown.

@@ -31,6 +31,7 @@
 #include "engine/flush_policy.h"
 #include "engine/storage_failures.h"
 #include "engine/storage_upkeep.h"
+#include "seal/sealer.h"
 #include "storage/record_writer.h"
 
 namespace auditlog::internal {
@@ -38,8 +39,10 @@ namespace auditlog::internal {
 class WriterThread {
  public:
   // REQUIRES: ring->Start() and watermark->Start() were called with writer->next_seq().
+  // `sealer` is null for a log that is not sealed.
   WriterThread(const Config& config, Env* env, const FlushPolicy& policy,
-               std::unique_ptr<RecordWriter> writer, EventRing* ring, DurableWatermark* watermark);
+               std::unique_ptr<RecordWriter> writer, EventRing* ring, DurableWatermark* watermark,
+               std::unique_ptr<Sealer> sealer);
   ~WriterThread();
   WriterThread(const WriterThread&) = delete;
   WriterThread& operator=(const WriterThread&) = delete;
@@ -83,6 +86,14 @@ class WriterThread {
   };
   Framed FrameChunk(std::size_t start, std::size_t max_n);
   void SyncWritten();
+  // Sealing, once per epoch boundary: queues a seal marker when one is due, and lets the key
+  // chain step forward (an idle log's keys evolve too).
+  void MaybeSeal();
+  // Frames the seal of the marker in `slot` (or, should that fail, an integrity_violation in
+  // its place: the seq is taken).
+  void FrameSeal(RingSlot& slot);
+  // The shutdown seal, written after everything else (Finish).
+  Status WriteShutdownSeal();
   void MarkAllWrittenDurable(std::int64_t fsync_micros);
   // Closes the RecordWriter (its last fsync) and publishes the exit.
   void Finish();
@@ -103,6 +114,8 @@ class WriterThread {
   std::uint64_t synced_seq_ = 0;        // highest seq known fsync'ed
   std::size_t expected_returns_ = 0;    // EmitDurable callers the last fsync released
   std::int64_t last_fsync_micros_ = 0;  // how long the last fsync took
+  std::unique_ptr<Sealer> sealer_;      // null: the log is not sealed
+  std::int64_t next_seal_check_ = 0;    // wall micros of the next epoch boundary
 
   std::thread thread_;
 };

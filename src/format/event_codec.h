@@ -42,7 +42,7 @@ Status EncodeEvent(const Event& event, const EncodeOptions& options, EncodedEven
 // What the library records of its own accord: its system events, and an integrity_violation
 // when it finds its active segment replaced under it.
 using LibraryEvent = std::variant<LogRecovered, LogWritesResumed, SegmentArchived, SegmentDeleted,
-                                  ClockStepped, IntegrityViolation>;
+                                  ClockStepped, LogSealed, IntegrityViolation>;
 
 // EncodeEvent for the library's own records (the same rules and encoding).
 Status EncodeEvent(const LibraryEvent& event, const EncodeOptions& options, EncodedEvent* out);

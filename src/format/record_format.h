@@ -4,6 +4,7 @@
 // a RecordParser is used by one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,6 +80,8 @@ struct RecordView {
   std::string_view prev_hash;
   std::string_view hash;      // as stored in the line
   bool hash_matches = false;  // stored hash == SHA-256 of the covered bytes
+  // The line's RFC 6962 leaf hash, when verify's pipeline was asked for it (else null).
+  const std::array<std::uint8_t, 32>* leaf_hash = nullptr;
 };
 
 // Parses one line (without its '\n') and checks its form: no raw control bytes, valid UTF-8

@@ -15,6 +15,8 @@
 #include "read/line_reader.h"
 #include "read/verify_manifest.h"
 #include "read/verify_pipeline.h"
+#include "read/verify_seals.h"
+#include "seal/seal_state.h"
 
 namespace auditlog {
 
@@ -40,6 +42,16 @@ std::string_view FindingKindName(FindingKind kind) {
       return "segment_unexpected";
     case FindingKind::kChecksumMismatch:
       return "checksum_mismatch";
+    case FindingKind::kSealBroken:
+      return "seal_broken";
+    case FindingKind::kSealTagMismatch:
+      return "seal_tag_mismatch";
+    case FindingKind::kSealGap:
+      return "seal_gap";
+    case FindingKind::kSealWindow:
+      return "seal_window";
+    case FindingKind::kSealIncident:
+      return "seal_incident";
     case FindingKind::kManifestMismatch:
       return "manifest_mismatch";
     case FindingKind::kQuarantineUnrecorded:
@@ -366,8 +378,12 @@ class Verifier {
 class PipelineSink : public internal::VerifySink {
  public:
   PipelineSink(Verifier* verifier, VerifyReport* report, const VerifyOptions& options,
-               internal::ManifestChecker* manifest)
-      : verifier_(*verifier), report_(*report), options_(options), manifest_(manifest) {}
+               internal::ManifestChecker* manifest, internal::SealChecker* seals)
+      : verifier_(*verifier),
+        report_(*report),
+        options_(options),
+        manifest_(manifest),
+        seals_(seals) {}
 
   void BeginSegment(const internal::SegmentFile&) override { ++report_.segments; }
   void AnchorLine(const internal::SegmentFile& segment, std::uint64_t line_no, std::uint64_t offset,
@@ -378,6 +394,7 @@ class PipelineSink : public internal::VerifySink {
             std::size_t size, const Status& parsed, const RecordView& record) override {
     verifier_.Checked(segment.name, line_no, offset, size, parsed, record);
     if (manifest_ != nullptr && parsed.ok()) manifest_->ObserveRecord(segment.name, record);
+    if (seals_ != nullptr) seals_->Line(segment.name, line_no, offset, parsed, record);
   }
   void SegmentProblem(FindingKind kind, const internal::SegmentFile& segment, std::uint64_t line_no,
                       std::uint64_t offset, std::string reason) override {
@@ -399,6 +416,7 @@ class PipelineSink : public internal::VerifySink {
   VerifyReport& report_;
   const VerifyOptions& options_;
   internal::ManifestChecker* manifest_;  // null in ranged modes
+  internal::SealChecker* seals_;         // null in ranged modes
 };
 
 // The names in `dir` that a concurrent rotation or archival changes (sorted).
@@ -409,7 +427,8 @@ std::vector<std::string> DirectoryNames(Env* env, const fs::path& dir) {
   return std::move(*names);
 }
 
-Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptions& options) {
+Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptions& options,
+                                const internal::VerificationKey* seal_key) {
   // manifest.json is parsed once per run, for the manifest checks (the listing needs none).
   auto loaded = internal::LoadManifest(env, dir);
   // The one listing of a log's segments (plain and archived), in log order.
@@ -436,8 +455,26 @@ Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptio
     verifier.DeferFirstLink();
     manifest->StartChecksums();
   }
-  PipelineSink sink(&verifier, &report, options, manifest.get());
+  // Seals are followed on every full run; the tree is recomputed for a sealed directory or
+  // when the key is given (the interval comes from the key, else from the state file).
+  std::unique_ptr<internal::SealChecker> seals;
+  if (!report.ranged) {
+    const bool sealed_dir = internal::IsSealedLog(env, dir);
+    std::uint32_t interval_ms = 0;
+    if (seal_key != nullptr) {
+      interval_ms = seal_key->schedule.interval_ms;
+    } else if (sealed_dir) {
+      auto state = internal::ReadSealState(env, dir);
+      if (state.ok()) interval_ms = state->schedule.interval_ms;
+    }
+    pipeline.leaf_hashes = sealed_dir || seal_key != nullptr;
+    seals = std::make_unique<internal::SealChecker>(
+        seal_key, sealed_dir, interval_ms, env->NowMicros(),
+        [&verifier](Finding f) { verifier.Add(std::move(f)); });
+  }
+  PipelineSink sink(&verifier, &report, options, manifest.get(), seals.get());
   AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));
+  if (seals) seals->Finish(&report.seal);
   if (manifest) {
     verifier.ResolveFirstLink(*manifest);
     std::vector<Finding> found;
@@ -463,13 +500,21 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   if (options.max_findings == 0) {
     return Status::InvalidArgument("verify options: max_findings is 0");
   }
+  std::optional<internal::VerificationKey> seal_key;
+  if (!options.seal_key.empty()) {
+    if (options.last_n || options.since || options.until) {
+      return Status::InvalidArgument("verify options: a seal key needs a full verification");
+    }
+    AUDITLOG_ASSIGN_OR_RETURN(seal_key, internal::ParseVerificationKey(options.seal_key));
+  }
   // A run that overlapped a rotation or an archival may have seen a file in two states;
   // only a run that found something is repeated, and only when the directory changed.
   constexpr int kMaxRuns = 3;
   try {
     for (int run = 1;; ++run) {
       const std::vector<std::string> before = DirectoryNames(env, dir);
-      Result<VerifyReport> report = VerifyOnce(env, dir, options);
+      Result<VerifyReport> report =
+          VerifyOnce(env, dir, options, seal_key ? &*seal_key : nullptr);
       if (!report.ok() || report->intact() || run == kMaxRuns) return report;
       if (DirectoryNames(env, dir) == before) return report;
     }

@@ -44,6 +44,7 @@ void Examine(RecordParser* parser, Block* b) {
     RecordView r;
     e.status = line.size() > kMaxRecordBytes ? Status::Corruption(OverlongReason())
                                              : parser->Parse(line, &r);
+    if (b->leaf_hashes) e.leaf = MerkleLeafHash(line);
     if (e.status.ok()) {
       e.seq = r.seq;
       e.ts_micros = r.ts_micros;

@@ -14,6 +14,7 @@
 #include "auditlog/status.h"
 #include "format/record_format.h"
 #include "read/line_reader.h"
+#include "seal/merkle.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
 
@@ -45,6 +46,7 @@ struct Examined {
   std::uint32_t audit_id_begin = 0, audit_id_size = 0;  // in Block::strings
   std::uint32_t service_id_begin = 0, service_id_size = 0;
   std::uint32_t event_type_begin = 0, event_type_size = 0;
+  MerkleHash leaf{};  // the line's Merkle leaf hash, when Block::leaf_hashes
 };
 
 // Blocks are recycled (Pipeline::free_blocks_): their buffers keep their capacity, so that a
@@ -58,6 +60,7 @@ struct Block {
   std::size_t end_bytes = 0;   // bytes of data that are part of the range
   std::vector<Examined> lines;
   std::string strings;  // audit_id and service_id of the lines
+  bool leaf_hashes = false;  // also hash every line as a Merkle leaf (sealed logs)
   bool done = false;    // guarded by Pool::mu_ (a member of another class: not annotatable)
 };
 

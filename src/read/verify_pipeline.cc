@@ -187,6 +187,7 @@ class Pipeline {
     b->segment = segment;
     b->skip_bytes = 0;
     b->done = false;
+    b->leaf_hashes = options_.leaf_hashes;
     return b;
   }
 
@@ -526,6 +527,7 @@ class Pipeline {
             r.hash_matches = e.hash_matches;
             r.event_json = std::string_view(data + e.event_begin, e.event_size);
           }
+          if (b->leaf_hashes) r.leaf_hash = &e.leaf;
           sink_->Line(*b->segment, e.line_no, e.offset, e.size, e.status, r);
         }
         done_bytes_ += b->data.size();

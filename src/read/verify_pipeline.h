@@ -70,6 +70,8 @@ struct PipelineOptions {
   // thread whatever this says.
   unsigned threads = 0;
   bool report_progress = false;
+  // Hash every line as a Merkle leaf too (RecordView::leaf_hash), on the worker threads.
+  bool leaf_hashes = false;
 };
 
 // Verifies `segments` (from ListLogSegments) through `sink`. Each segment's length is
