@@ -42,7 +42,8 @@ void AddSealCommand(CLI::App& app, int* exit_code) {
   seal->require_subcommand(1);
   auto args = std::make_shared<SealInitArgs>();
   CLI::App* init = seal->add_subcommand(
-      "init", "Turn sealing on for DIR and print its verification key (once: keep it off the host)");
+      "init",
+      "Turn sealing on for DIR and print its verification key (once: keep it off the host)");
   init->add_option("dir", args->dir, "Log directory (new or existing)")->required();
   init->add_option("--interval", args->interval,
                    "Seal interval: 100ms to 1h, dividing a day (default 1s)");

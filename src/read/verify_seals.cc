@@ -82,8 +82,8 @@ void SealChecker::CheckEpochs(const SealRecord& s,
   } else {
     const SealRecord& p = prev_->rec;
     if (s.epoch <= p.epoch) {
-      add(FindingKind::kSealGap, "epoch " + e + " does not follow the previous seal's epoch " +
-                                     std::to_string(p.epoch));
+      add(FindingKind::kSealGap,
+          "epoch " + e + " does not follow the previous seal's epoch " + std::to_string(p.epoch));
       *tag_checkable = false;  // the key chain only goes forward
     } else if (interval_ms_ != 0 && s.epoch > BaseOf(p) + MaxSealGapEpochs(interval_ms_)) {
       add(FindingKind::kSealGap,
@@ -136,12 +136,12 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
                                       "), not up to the record before it");
   }
   if (s.chain != r.prev_hash) {
-    add(FindingKind::kSealBroken, "its chain hash is not the hash of seq " +
-                                      std::to_string(r.seq - 1));
+    add(FindingKind::kSealBroken,
+        "its chain hash is not the hash of seq " + std::to_string(r.seq - 1));
   }
   if (tree_ok_ && tree_.size() == s.tree_size && ToHex(tree_.Root()) != s.root) {
-    add(FindingKind::kSealBroken, "its Merkle root is not the root of records 1.." +
-                                      std::to_string(s.tree_size));
+    add(FindingKind::kSealBroken,
+        "its Merkle root is not the root of records 1.." + std::to_string(s.tree_size));
   }
   if (s.prev_tag != (prev_ ? prev_->rec.tag : std::string(kZeroTag))) {
     add(FindingKind::kSealBroken, "prev_tag is not the previous seal's tag");
@@ -150,8 +150,8 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
   if (s.log_id != log_id_) {
     add(FindingKind::kSealBroken, "log_id " + s.log_id + " is not the log's (" + log_id_ + ")");
   }
-  if (s.t_end_micros != r.ts_micros ||
-      (prev_ && s.t_start_micros != prev_->rec.t_end_micros) || s.t_start_micros > s.t_end_micros) {
+  if (s.t_end_micros != r.ts_micros || (prev_ && s.t_start_micros != prev_->rec.t_end_micros) ||
+      s.t_start_micros > s.t_end_micros) {
     add(FindingKind::kSealBroken,
         "its window [t_start, t_end] does not run from the previous seal to its own timestamp");
   }
@@ -162,8 +162,7 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
   }
   bool tag_checkable = true;
   CheckEpochs(s, add, &tag_checkable);
-  if (deriver_ && tag_checkable &&
-      !SealTagMatches(r.event_json, s, deriver_->MacKeyFor(s.epoch))) {
+  if (deriver_ && tag_checkable && !SealTagMatches(r.event_json, s, deriver_->MacKeyFor(s.epoch))) {
     add(FindingKind::kSealTagMismatch,
         "its tag does not verify with the key of epoch " + std::to_string(s.epoch) +
             " (forged or altered, or this is not the log's verification key)");
@@ -206,8 +205,8 @@ void SealChecker::Finish(SealReport* out) {
     const std::int64_t gap = static_cast<std::int64_t>(MaxSealGapEpochs(interval_ms_)) * interval;
     const bool tail_young = out->unsealed_records == 0 ||
                             now_micros_ - span_oldest_ts_ <= 2 * interval + kWriteSlackMicros;
-    out->live = tail_young && now_micros_ - out->last_seal_micros <= gap + 2 * interval +
-                                                                          kWriteSlackMicros;
+    out->live =
+        tail_young && now_micros_ - out->last_seal_micros <= gap + 2 * interval + kWriteSlackMicros;
   }
 }
 

@@ -91,19 +91,17 @@ void HmacSha256(const SecretKey& key, std::string_view data, std::uint8_t out[32
   }
 }
 
-ForwardKeyChain ForwardKeyChain::FromSecret(const SecretKey& secret,
-                                            const SealSchedule& schedule) {
+ForwardKeyChain ForwardKeyChain::FromSecret(const SecretKey& secret, const SealSchedule& schedule) {
   ForwardKeyChain chain(schedule.epochs_per_day());
   // D_0 = HKDF(S, salt=log_id, info="alseal-v1 day"), held in next_day_key_ until entered.
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   EVP_KDF_CTX* ctx = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(secret.data()),
-                                        secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                        const_cast<char*>(schedule.log_id.data()),
-                                        schedule.log_id.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                        const_cast<std::uint8_t*>(secret.data()), secret.size()),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_KDF_PARAM_SALT, const_cast<char*>(schedule.log_id.data()), schedule.log_id.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(kDayInfo.data()),
                                         kDayInfo.size()),
       OSSL_PARAM_construct_end()};
@@ -171,8 +169,7 @@ void ForwardKeyChain::SeekForward(std::uint64_t epoch) {
 }
 
 SealKeyDeriver::SealKeyDeriver(const SecretKey& secret, const SealSchedule& schedule)
-    : secret_(secret), schedule_(schedule),
-      chain_(ForwardKeyChain::FromSecret(secret, schedule)) {}
+    : secret_(secret), schedule_(schedule), chain_(ForwardKeyChain::FromSecret(secret, schedule)) {}
 
 SecretKey SealKeyDeriver::MacKeyFor(std::uint64_t epoch) {
   if (epoch < chain_.epoch()) chain_ = ForwardKeyChain::FromSecret(secret_, schedule_);

@@ -4,8 +4,8 @@
 
 #include "auditlog/seal.h"
 #include "format/log_dir.h"
-#include "read/line_reader.h"
 #include "format/record_format.h"
+#include "read/line_reader.h"
 #include "seal/checkpoint.h"
 #include "seal/seal_state.h"
 #include "seal/signing_key.h"
@@ -54,8 +54,8 @@ Result<SealInitResult> InitSealing(const std::filesystem::path& dir,
   key.schedule.interval_ms = static_cast<std::uint32_t>(interval);
   const std::int64_t now_ms = env->NowMicros() / 1000;
   key.schedule.start_ms = now_ms - now_ms % interval;
-  key.schedule.log_id = ToHex(Sha256(std::string_view(reinterpret_cast<char*>(id.data()), 16)))
-                            .substr(0, 32);
+  key.schedule.log_id =
+      ToHex(Sha256(std::string_view(reinterpret_cast<char*>(id.data()), 16))).substr(0, 32);
   SealState state;
   state.schedule = key.schedule;
   const ForwardKeyChain chain = ForwardKeyChain::FromSecret(key.secret, key.schedule);

@@ -42,10 +42,14 @@ std::optional<std::string_view> BeforeTag(std::string_view event_json) {
 
 std::string_view SealKindName(SealKind kind) {
   switch (kind) {
-    case SealKind::kData: return "data";
-    case SealKind::kIdle: return "idle";
-    case SealKind::kResume: return "resume";
-    case SealKind::kShutdown: return "shutdown";
+    case SealKind::kData:
+      return "data";
+    case SealKind::kIdle:
+      return "idle";
+    case SealKind::kResume:
+      return "resume";
+    case SealKind::kShutdown:
+      return "shutdown";
   }
   return "data";
 }
@@ -80,8 +84,8 @@ Result<SealRecord> ParseSealEvent(std::string_view event_json) {
   const auto j = nlohmann::ordered_json::parse(event_json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return Status::Corruption("log_sealed: the event is not a JSON object");
   static constexpr const char* kMembers[] = {
-      "event_type", "log_id", "kind", "epoch", "t_start", "t_end", "first_seq",
-      "last_seq", "chain", "tree_size", "root", "prev_tag", "tag"};
+      "event_type", "log_id", "kind",      "epoch", "t_start",  "t_end", "first_seq",
+      "last_seq",   "chain",  "tree_size", "root",  "prev_tag", "tag"};
   if (j.size() != std::size(kMembers)) {
     return Status::Corruption("log_sealed: " + std::to_string(j.size()) + " members, not " +
                               std::to_string(std::size(kMembers)));
@@ -95,7 +99,8 @@ Result<SealRecord> ParseSealEvent(std::string_view event_json) {
   }
   auto str = [&](const char* name, std::string* out) -> Status {
     const auto& v = j[name];
-    if (!v.is_string()) return Status::Corruption(std::string("log_sealed.") + name + ": not a string");
+    if (!v.is_string())
+      return Status::Corruption(std::string("log_sealed.") + name + ": not a string");
     *out = v.get<std::string>();
     return Status::Ok();
   };
@@ -118,7 +123,8 @@ Result<SealRecord> ParseSealEvent(std::string_view event_json) {
   auto hex = [&](const char* name, std::string* out) -> Status {
     AUDITLOG_RETURN_IF_ERROR(str(name, out));
     if (!IsLowerHex64(*out)) {
-      return Status::Corruption(std::string("log_sealed.") + name + ": not 64 lowercase hex digits");
+      return Status::Corruption(std::string("log_sealed.") + name +
+                                ": not 64 lowercase hex digits");
     }
     return Status::Ok();
   };
@@ -144,8 +150,7 @@ Result<SealRecord> ParseSealEvent(std::string_view event_json) {
   return s;
 }
 
-bool SealTagMatches(std::string_view event_json, const SealRecord& seal,
-                    const SecretKey& mac_key) {
+bool SealTagMatches(std::string_view event_json, const SealRecord& seal, const SecretKey& mac_key) {
   const auto before = BeforeTag(event_json);
   if (!before || !IsLowerHex64(seal.tag)) return false;
   const auto tag = TagOf(*before, mac_key);

@@ -148,8 +148,8 @@ Status CreateSealState(Env* env, const std::filesystem::path& dir, SealState sta
   state.generation = 1;
   std::string bytes = EncodeSealStateSlot(state);
   for (int slot = 0; slot < 2; ++slot) {
-    AUDITLOG_ASSIGN_OR_RETURN(auto file,
-                              env->NewWritableFile(SlotPath(dir, slot), OpenMode::kCreateExclusive));
+    AUDITLOG_ASSIGN_OR_RETURN(
+        auto file, env->NewWritableFile(SlotPath(dir, slot), OpenMode::kCreateExclusive));
     if (slot == 0) AUDITLOG_RETURN_IF_ERROR(file->Append(bytes));
     AUDITLOG_RETURN_IF_ERROR(file->Sync());
     AUDITLOG_RETURN_IF_ERROR(file->Close());
@@ -166,8 +166,8 @@ Result<std::unique_ptr<SealStateFile>> SealStateFile::Open(Env* env,
   for (int slot = 0; slot < 2; ++slot) {
     const std::filesystem::path path = SlotPath(dir, slot);
     // A slot file deleted by someone is made again (the other one holds the state).
-    const OpenMode mode = env->FileExists(path) ? OpenMode::kAppendExisting
-                                                : OpenMode::kCreateExclusive;
+    const OpenMode mode =
+        env->FileExists(path) ? OpenMode::kAppendExisting : OpenMode::kCreateExclusive;
     AUDITLOG_ASSIGN_OR_RETURN(f->slots_[slot], env->NewWritableFile(path, mode));
   }
   // The slot holding `current` (by generation) is kept; the other is free. After a crash

@@ -57,8 +57,8 @@ Result<LogScan> ScanLog(Env* env, const std::filesystem::path& dir) {
       if (scan.records == 0 || seal) {
         RecordView r;
         if (!parser.Parse(line, &r, /*compute_hash=*/false).ok()) {
-          scan.problem = segment.name + " holds a malformed record at offset " +
-                         std::to_string(offset);
+          scan.problem =
+              segment.name + " holds a malformed record at offset " + std::to_string(offset);
           return scan;
         }
         if (scan.records == 0) {
@@ -68,8 +68,7 @@ Result<LogScan> ScanLog(Env* env, const std::filesystem::path& dir) {
         if (seal && r.event_type == kSealEventType) {
           auto parsed = ParseSealEvent(r.event_json);
           if (parsed.ok()) {
-            if (parsed->tree_size == scan.records &&
-                ToHex(scan.tree.Root()) != parsed->root) {
+            if (parsed->tree_size == scan.records && ToHex(scan.tree.Root()) != parsed->root) {
               scan.problem = "the records before the seal at seq " + std::to_string(r.seq) +
                              " do not match its Merkle root";
             }
@@ -115,17 +114,17 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
   }
   constexpr const char* kGoingOn = "sealing continues from the log's last seal";
   if (scan.last_seal && scan.last_seal->log_id != state->schedule.log_id) {
-    out.incidents.push_back(SealIncident(
-        "seal state replaced: its log_id " + state->schedule.log_id +
-            " is not the log_id of the log's seals (" + scan.last_seal->log_id + ")",
-        kGoingOn));
+    out.incidents.push_back(
+        SealIncident("seal state replaced: its log_id " + state->schedule.log_id +
+                         " is not the log_id of the log's seals (" + scan.last_seal->log_id + ")",
+                     kGoingOn));
   }
   if (state->last_seal_seq > scan.last_seal_seq) {
-    out.incidents.push_back(SealIncident(
-        "log cut back: the seal state's last durable seal is seq " +
-            std::to_string(state->last_seal_seq) + ", the log's last seal is " +
-            (scan.last_seal ? "seq " + std::to_string(scan.last_seal_seq) : "none"),
-        kGoingOn));
+    out.incidents.push_back(
+        SealIncident("log cut back: the seal state's last durable seal is seq " +
+                         std::to_string(state->last_seal_seq) + ", the log's last seal is " +
+                         (scan.last_seal ? "seq " + std::to_string(scan.last_seal_seq) : "none"),
+                     kGoingOn));
   }
   AUDITLOG_ASSIGN_OR_RETURN(auto file, SealStateFile::Open(env, dir, *state));
   std::unique_ptr<Sealer> s(new Sealer(env, std::move(*state), std::move(file)));
@@ -209,8 +208,8 @@ Status Sealer::BuildShutdownSeal(std::uint64_t seq, std::int64_t ts_micros,
   return Status::Ok();
 }
 
-Status Sealer::Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq,
-                     std::int64_t ts_micros, std::string_view chain_hash, EncodedEvent* out) {
+Status Sealer::Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq, std::int64_t ts_micros,
+                     std::string_view chain_hash, EncodedEvent* out) {
   if (tree_.size() != seq - 1) {
     return Status::FailedPrecondition("seal at seq " + std::to_string(seq) + ": the tree holds " +
                                       std::to_string(tree_.size()) + " records");
@@ -236,12 +235,12 @@ Status Sealer::Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq,
   at.SeekForward(epoch);
   AUDITLOG_RETURN_IF_ERROR(EncodeSealEvent(std::move(seal), at.MacKey(), out));
   // The body ends in `,"tag":"<64 hex>"}`.
-  last_ = SealInfo{kind, epoch, seq, seq - 1, ts_micros, out->body.substr(out->body.size() - 66, 64)};
+  last_ =
+      SealInfo{kind, epoch, seq, seq - 1, ts_micros, out->body.substr(out->body.size() - 66, 64)};
   return Status::Ok();
 }
 
-void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros,
-                       bool unsealed_records) {
+void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros, bool unsealed_records) {
   while (!pending_.empty() && pending_.front().built && pending_.front().seq <= synced_seq) {
     last_durable_ = pending_.front().info;
     pending_.pop_front();

@@ -35,8 +35,8 @@ namespace auditlog::internal {
 class Sealer {
  public:
   struct Opened {
-    std::unique_ptr<Sealer> sealer;            // null: the log is not sealed
-    std::vector<LibraryEvent> incidents;       // integrity_violation records to queue first
+    std::unique_ptr<Sealer> sealer;       // null: the log is not sealed
+    std::vector<LibraryEvent> incidents;  // integrity_violation records to queue first
   };
   // Reads the seal state and the log (every record, for the tree; the last seal, for the
   // chain of seals). REQUIRES: the caller holds the directory lock and the RecordWriter
@@ -105,7 +105,7 @@ class Sealer {
   ForwardKeyChain chain_ = ForwardKeyChain::FromState(0, 1, SecretKey(), SecretKey());
   std::uint64_t gap_epochs_ = 1;  // MaxSealGapEpochs
   MerkleFrontier tree_;
-  std::uint64_t first_seq_ = 1;      // of the log
+  std::uint64_t first_seq_ = 1;       // of the log
   std::int64_t first_ts_micros_ = 0;  // of the log's first record
   SealInfo last_;                     // the newest seal queued-and-built, or found in the log
   SealInfo last_durable_;
