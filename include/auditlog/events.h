@@ -704,7 +704,7 @@ struct ClockStepped {
   }
 };
 
-// A seal (docs/FORMAT.md §10): the forward-secure MAC, made with the key of `epoch`, over
+// A seal (docs/FORMAT.md §12): the forward-secure MAC, made with the key of `epoch`, over
 // this event's members before `tag`. It covers the records first_seq..last_seq (the seal's
 // own seq is last_seq + 1), whose timestamps lie in [t_start, t_end] (t_end is the seal's
 // own timestamp; t_start the previous seal's). `chain` is the hash of record last_seq;

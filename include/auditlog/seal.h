@@ -1,4 +1,4 @@
-// Sealing a log directory (docs/FORMAT.md §10, docs/SECURITY.md): forward-secure HMAC seals
+// Sealing a log directory (docs/FORMAT.md §12, docs/SECURITY.md): forward-secure HMAC seals
 // every interval, so that whoever later takes the host (root included) cannot rewrite,
 // truncate and continue, or delete what was logged before without `verify` with the
 // verification key catching it. Sealing is a property of the directory, like the manifest:

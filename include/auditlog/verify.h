@@ -35,7 +35,7 @@ enum class FindingKind : std::uint8_t {
   kManifestMismatch,      // records missing at the end of a closed segment, or a replaced
                           // segment; or manifest.json missing or unreadable
   kQuarantineUnrecorded,  // a NAME.torn-OFFSET file no log_recovered record accounts for
-  // Sealed logs (docs/FORMAT.md §10.6), full verification only:
+  // Sealed logs (docs/FORMAT.md §12.7), full verification only:
   kSealBroken,       // a seal that does not match the records (coverage, chain, Merkle root,
                      // previous tag, log_id), or a malformed seal record
   kSealTagMismatch,  // a seal's tag is not the MAC of its epoch's key (verification key given)
@@ -111,7 +111,7 @@ struct VerifyOptions {
   std::string seal_key{};
 };
 
-// What Verify found out about a sealed log's seals (docs/FORMAT.md §10.6).
+// What Verify found out about a sealed log's seals (docs/FORMAT.md §12.7).
 struct SealReport {
   bool sealed = false;        // DIR/seal exists, a seal record was found, or a key was given
   bool tags_checked = false;  // a verification key was given and every seal's tag checked

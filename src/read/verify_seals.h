@@ -1,4 +1,4 @@
-// The seal checks of a full Verify (docs/FORMAT.md §10.6): follows the seal records through
+// The seal checks of a full Verify (docs/FORMAT.md §12.7): follows the seal records through
 // the log in order, recomputing the Merkle tree over the record lines, and checks each seal
 // against the records it covers, against the seal before it (tag chain, epochs, gaps,
 // windows), and — with the verification key — its tag. Findings go to the verifier; the

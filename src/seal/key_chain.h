@@ -1,4 +1,4 @@
-// The forward-secure key chain of sealing ("alseal-v1", docs/FORMAT.md §10): a two-level
+// The forward-secure key chain of sealing ("alseal-v1", docs/FORMAT.md §12): a two-level
 // HMAC-SHA256 chain from which the host can only step forward, while the verifier, who holds
 // the initial secret, reaches any epoch in at most (days + epochs per day) steps.
 //

@@ -1,4 +1,4 @@
-// Seal records (docs/FORMAT.md §10.4): a log_sealed system event whose last member, "tag",
+// Seal records (docs/FORMAT.md §12.5): a log_sealed system event whose last member, "tag",
 // is the HMAC-SHA256, under the MAC key of the seal's epoch, of
 //   "alseal-v1 seal\n" || the event member's JSON value up to (excluding) `,"tag":"`
 // i.e. of the exact bytes on disk, so that a verifier needs no canonical re-encoding.
@@ -26,7 +26,7 @@ enum class SealKind : std::uint8_t { kData, kIdle, kResume, kShutdown };
 std::string_view SealKindName(SealKind kind);  // "data", "idle", "resume", "shutdown"
 std::optional<SealKind> ParseSealKind(std::string_view name);
 
-// The most epochs between two consecutive seals (docs/FORMAT.md §10.5): a minute's worth,
+// The most epochs between two consecutive seals (docs/FORMAT.md §12.6): a minute's worth,
 // at least one. A writer seals at least that often, even when idle, so that a log cut back
 // to an earlier seal and continued shows a gap a key of the current epoch cannot fill.
 inline std::uint64_t MaxSealGapEpochs(std::uint32_t interval_ms) {

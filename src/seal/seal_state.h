@@ -1,4 +1,4 @@
-// The writer's sealing state (docs/FORMAT.md §10.3): DIR/seal/state.a and DIR/seal/state.b,
+// The writer's sealing state (docs/FORMAT.md §12.4): DIR/seal/state.a and DIR/seal/state.b,
 // two slots of which the newer valid one counts. Saving writes the OTHER slot (truncate,
 // write, fsync) and only then empties the older one, so a crash at any point leaves one
 // valid slot, and once a save returns no file holds an earlier epoch key. (On SSDs and

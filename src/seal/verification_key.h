@@ -1,4 +1,4 @@
-// The verification key of a sealed log (docs/FORMAT.md §10.2):
+// The verification key of a sealed log (docs/FORMAT.md §12.2):
 //   alsk1:<base64 of the 32-byte secret S>:<start, Unix ms>:<interval ms>:<log_id>
 // printed once by `auditlog seal init` and kept off the host. Errors never quote the key.
 // Thread-safe (no state).
