@@ -29,6 +29,7 @@ Config SealedLog::MakeConfig() const {
   config.mode = LocalMode{dir_};
   config.flush_mode = Immediate{};
   config.env = clock_;
+  if (rotation_bytes_ > 0) config.rotation = RotationPolicy::SizeLimit(rotation_bytes_);
   return config;
 }
 
@@ -47,8 +48,8 @@ Status SealedLog::Emit(int n, std::uint64_t* last) {
   return logger_->Flush();
 }
 
-Status SealedLog::AdvanceEpoch() {
-  clock_->Advance(kSealInterval);
+Status SealedLog::AdvanceBy(std::chrono::microseconds d) {
+  clock_->Advance(d);
   // The writer looks at the clock after each round of writing: the event makes it run one,
   // whose MaybeSeal queues the marker before that round's fsync (the first Flush); the
   // second Flush waits for the marker itself.

@@ -40,7 +40,9 @@ class SealedLog {
   // flushes twice, so the writer sees the boundary (queues the seal marker of the records
   // before), frames that marker and fsyncs it. Afterwards a seal covers every record
   // emitted before the call.
-  Status AdvanceEpoch();
+  Status AdvanceEpoch() { return AdvanceBy(kSealInterval); }
+  // The same with the clock advanced by `d` (a long idle stretch: heartbeat seals).
+  Status AdvanceBy(std::chrono::microseconds d);
   Status Shutdown();
   // Init, Open, `epochs` rounds of `per_epoch` events each ended by AdvanceEpoch, Shutdown.
   Status WriteHonest(int epochs, int per_epoch);
@@ -50,12 +52,15 @@ class SealedLog {
   const std::string& key() const { return init_.verification_key; }
   const std::string& log_id() const { return init_.log_id; }
   FakeClockEnv* clock() { return clock_; }
+  // Segments rotate at this size (0: no size rotation; one segment).
+  void set_rotation_bytes(std::uint64_t bytes) { rotation_bytes_ = bytes; }
 
  private:
   std::filesystem::path dir_;
   FakeClockEnv* clock_;
   SealInitResult init_;
   std::unique_ptr<Logger> logger_;
+  std::uint64_t rotation_bytes_ = 0;
 };
 
 // Verify with the key (and the fake clock's now, so the epochs are not "in the future").
