@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 SealedLog::SealedLog(fs::path dir, FakeClockEnv* clock) : dir_(std::move(dir)), clock_(clock) {}
 
 Status SealedLog::Init() {
-  AUDITLOG_ASSIGN_OR_RETURN(init_, InitSealing(dir_, {.env = clock_, .interval = kSealInterval}));
+  AUDITLOG_ASSIGN_OR_RETURN(init_, InitSealing(dir_, {.env = env_ != nullptr ? env_ : clock_,
+                                                      .interval = kSealInterval}));
   return Status::Ok();
 }
 
@@ -27,8 +28,8 @@ Config SealedLog::MakeConfig() const {
   Config config;
   config.service_id = "queen";
   config.mode = LocalMode{dir_};
-  config.flush_mode = Immediate{};
-  config.env = clock_;
+  config.flush_mode = flush_mode_;
+  config.env = env_ != nullptr ? env_ : clock_;
   if (rotation_bytes_ > 0) config.rotation = RotationPolicy::SizeLimit(rotation_bytes_);
   return config;
 }

@@ -54,6 +54,10 @@ class SealedLog {
   FakeClockEnv* clock() { return clock_; }
   // Segments rotate at this size (0: no size rotation; one segment).
   void set_rotation_bytes(std::uint64_t bytes) { rotation_bytes_ = bytes; }
+  // The Env the log is written through (a FaultEnv over the clock; default the clock).
+  // REQUIRES: its clocks are the clock's. Must outlive this object's Logger.
+  void set_env(Env* env) { env_ = env; }
+  void set_flush_mode(FlushMode mode) { flush_mode_ = mode; }
 
  private:
   std::filesystem::path dir_;
@@ -61,6 +65,8 @@ class SealedLog {
   SealInitResult init_;
   std::unique_ptr<Logger> logger_;
   std::uint64_t rotation_bytes_ = 0;
+  Env* env_ = nullptr;  // null: clock_
+  FlushMode flush_mode_ = Immediate{};
 };
 
 // Verify with the key (and the fake clock's now, so the epochs are not "in the future").
