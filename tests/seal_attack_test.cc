@@ -234,18 +234,7 @@ TEST_F(SealLongLogTest, CutBackWithTheStateMadeToMatchIsAGap) {
   CutBackToSeal(1);
   // The attacker rewrites the state's record of the last durable seal to the cut log's
   // (the slots are checksummed, not keyed): the writer sees nothing wrong.
-  const auto lines = Lines();
-  ASSERT_OK_AND_ASSIGN(auto seal, internal::ParseSealEvent(testing::EventJsonOfLine(lines.back())));
-  ASSERT_OK_AND_ASSIGN(internal::SealState state, internal::ReadSealState(&clock_, dir()));
-  state.generation += 1;
-  state.last_seal_seq = lines.size();
-  state.last_seal_epoch = seal.epoch;
-  for (int i = 0; i < 32; ++i) {
-    state.last_tag[i] =
-        static_cast<std::uint8_t>(std::stoi(seal.tag.substr(2 * i, 2), nullptr, 16));
-  }
-  testing::WriteFile(dir() / "seal" / "state.a", internal::EncodeSealStateSlot(state));
-  testing::WriteFile(dir() / "seal" / "state.b", "");
+  ASSERT_OK(testing::MatchStateToLog(dir(), &clock_));
   ASSERT_OK(log_.Open());
   ASSERT_OK(log_.Emit(3));
   ASSERT_OK(log_.AdvanceEpoch());
@@ -255,25 +244,41 @@ TEST_F(SealLongLogTest, CutBackWithTheStateMadeToMatchIsAGap) {
   ExpectCaught(FindingKind::kSealGap);
 }
 
-TEST_F(SealLongLogTest, CutBackAndStoppingIsAnUncleanEndNeverIntact) {
+TEST_F(SealLongLogTest, CutBackAndStoppingIsAGapWhenTheStateKeyMovedOn) {
+  // The state's key went on evolving for over a minute of epochs after the seal the log is
+  // cut back to: no rewrite of the state can take it back.
   WriteLongLog();
   CutBackToSeal(2);
+  ASSERT_OK(testing::MatchStateToLog(dir(), &clock_));
   clock_.Advance(std::chrono::minutes(10));
-  const VerifyReport r = VerifyKey(log_.key());
-  EXPECT_FALSE(r.tampered()) << testing::DescribeFindings(r);
-  EXPECT_FALSE(r.seal.clean_end);
-  EXPECT_TRUE(r.seal.unclean_end());
+  ExpectCaught(FindingKind::kSealGap);
 }
 
-TEST_F(SealAttackTest, CutBackBetweenSealsAndStoppingIsAnUncleanEnd) {
+TEST_F(SealAttackTest, CutBackAndStoppingWithTheStateUntouchedIsAGap) {
   auto lines = Lines();
-  lines.resize(NthSeal(lines, 2) + 2);  // one record after the seal
+  lines.resize(NthSeal(lines, 2) + 1);
   Store(lines);
   clock_.Advance(std::chrono::minutes(10));
-  const VerifyReport r = VerifyKey(log_.key());
-  EXPECT_FALSE(r.tampered()) << testing::DescribeFindings(r);
-  EXPECT_EQ(r.seal.unsealed_records, 1u);
-  EXPECT_TRUE(r.seal.unclean_end());
+  ExpectCaught(FindingKind::kSealGap);  // the state's last durable seal is not in the log
+}
+
+TEST_F(SealAttackTest, CutBackAndStoppingWithTheStateMatchedIsAnUncleanEndNeverIntact) {
+  // Within a minute of epochs of the last seal kept, with the state made to match, only an
+  // external anchor can prove the truncation: exit 4, never 0.
+  const auto all = Lines();
+  for (const std::size_t keep_after_seal : {0, 1}) {
+    SCOPED_TRACE(keep_after_seal);
+    auto lines = all;
+    lines.resize(NthSeal(lines, 2) + 1 + keep_after_seal);
+    Store(lines);
+    ASSERT_OK(testing::MatchStateToLog(dir(), &clock_));
+    clock_.Advance(std::chrono::minutes(10));
+    const VerifyReport r = VerifyKey(log_.key());
+    EXPECT_FALSE(r.tampered()) << testing::DescribeFindings(r);
+    EXPECT_FALSE(r.seal.clean_end);
+    EXPECT_EQ(r.seal.unsealed_records, keep_after_seal);
+    EXPECT_TRUE(r.seal.unclean_end());
+  }
 }
 
 TEST_F(SealAttackTest, DeletedNewestSegmentAndLoggingOnIsAnIncident) {

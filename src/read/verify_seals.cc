@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "seal/seal_state.h"
+
 namespace auditlog::internal {
 namespace {
 
@@ -64,9 +66,41 @@ void SealChecker::Line(const std::string& file, std::uint64_t line_no, std::uint
   last_ts_ = r.ts_micros;
 }
 
+void SealChecker::SetState(const SealSchedule& schedule, std::uint64_t epoch,
+                           std::uint64_t last_seal_seq) {
+  state_ = StateInfo{schedule, epoch, last_seal_seq};
+}
+
 std::uint64_t SealChecker::BaseOf(const SealRecord& s) const {
-  if (s.kind != SealKind::kResume || key_ == nullptr) return s.epoch;
-  return std::max(s.epoch, key_->schedule.EpochAt(s.t_end_micros / 1000));
+  if (s.kind != SealKind::kResume) return s.epoch;
+  // The writer's rule (FORMAT.md §10.5): a resume seal counts from its own time too. The
+  // schedule is the key's, else the state file's (start and interval are no secret).
+  const SealSchedule* schedule = key_ != nullptr ? &key_->schedule
+                                 : state_        ? &state_->schedule
+                                                 : nullptr;
+  if (schedule == nullptr) return s.epoch;
+  return std::max(s.epoch, schedule->EpochAt(s.t_end_micros / 1000));
+}
+
+void SealChecker::CheckState() {
+  if (!state_ || log_id_.empty() || state_->schedule.log_id != log_id_) return;
+  const std::uint64_t last_seal = prev_ ? prev_->seq : 0;
+  auto add = [&](std::string reason) {
+    add_(Finding{FindingKind::kSealGap, std::string(kSealDirName), 0, 0, std::nullopt,
+                 "the log was cut back: " + std::move(reason)});
+  };
+  if (state_->last_seal_seq > last_seal) {
+    add("the seal state's last durable seal is seq " + std::to_string(state_->last_seal_seq) +
+        ", the log's last seal " + (prev_ ? "is seq " + std::to_string(last_seal) : "is none"));
+    return;
+  }
+  const std::uint64_t gap = MaxSealGapEpochs(state_->schedule.interval_ms);
+  if (!prev_ ? state_->epoch > 0 : state_->epoch > max_base_ + gap) {
+    add("the seal state's key is at epoch " + std::to_string(state_->epoch) +
+        ", past every epoch a successor of the log's last seal may have (" +
+        (prev_ ? "at most " + std::to_string(max_base_ + gap) : std::string("no seal")) +
+        "): the seals after it are missing");
+  }
 }
 
 void SealChecker::CheckEpochs(const SealRecord& s,
@@ -82,8 +116,8 @@ void SealChecker::CheckEpochs(const SealRecord& s,
   } else {
     const SealRecord& p = prev_->rec;
     if (s.epoch <= p.epoch) {
-      add(FindingKind::kSealGap, "epoch " + e + " does not follow the previous seal's epoch " +
-                                     std::to_string(p.epoch));
+      add(FindingKind::kSealGap,
+          "epoch " + e + " does not follow the previous seal's epoch " + std::to_string(p.epoch));
       *tag_checkable = false;  // the key chain only goes forward
     } else if (interval_ms_ != 0 && s.epoch > BaseOf(p) + MaxSealGapEpochs(interval_ms_)) {
       add(FindingKind::kSealGap,
@@ -136,12 +170,12 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
                                       "), not up to the record before it");
   }
   if (s.chain != r.prev_hash) {
-    add(FindingKind::kSealBroken, "its chain hash is not the hash of seq " +
-                                      std::to_string(r.seq - 1));
+    add(FindingKind::kSealBroken,
+        "its chain hash is not the hash of seq " + std::to_string(r.seq - 1));
   }
   if (tree_ok_ && tree_.size() == s.tree_size && ToHex(tree_.Root()) != s.root) {
-    add(FindingKind::kSealBroken, "its Merkle root is not the root of records 1.." +
-                                      std::to_string(s.tree_size));
+    add(FindingKind::kSealBroken,
+        "its Merkle root is not the root of records 1.." + std::to_string(s.tree_size));
   }
   if (s.prev_tag != (prev_ ? prev_->rec.tag : std::string(kZeroTag))) {
     add(FindingKind::kSealBroken, "prev_tag is not the previous seal's tag");
@@ -150,8 +184,8 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
   if (s.log_id != log_id_) {
     add(FindingKind::kSealBroken, "log_id " + s.log_id + " is not the log's (" + log_id_ + ")");
   }
-  if (s.t_end_micros != r.ts_micros ||
-      (prev_ && s.t_start_micros != prev_->rec.t_end_micros) || s.t_start_micros > s.t_end_micros) {
+  if (s.t_end_micros != r.ts_micros || (prev_ && s.t_start_micros != prev_->rec.t_end_micros) ||
+      s.t_start_micros > s.t_end_micros) {
     add(FindingKind::kSealBroken,
         "its window [t_start, t_end] does not run from the previous seal to its own timestamp");
   }
@@ -162,12 +196,12 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
   }
   bool tag_checkable = true;
   CheckEpochs(s, add, &tag_checkable);
-  if (deriver_ && tag_checkable &&
-      !SealTagMatches(r.event_json, s, deriver_->MacKeyFor(s.epoch))) {
+  if (deriver_ && tag_checkable && !SealTagMatches(r.event_json, s, deriver_->MacKeyFor(s.epoch))) {
     add(FindingKind::kSealTagMismatch,
         "its tag does not verify with the key of epoch " + std::to_string(s.epoch) +
             " (forged or altered, or this is not the log's verification key)");
   }
+  if (log_id_ == s.log_id) max_base_ = std::max(max_base_, BaseOf(s));
   prev_ = PrevSeal{std::move(*parsed), r.seq};
   span_records_ = 0;
   span_clock_step_ = false;
@@ -185,6 +219,7 @@ void SealChecker::Finish(SealReport* out) {
     add_(Finding{FindingKind::kSealBroken, "seal", 0, 0, std::nullopt,
                  "the log has seal records but no seal/ directory (its seal state was removed)"});
   }
+  CheckState();
   const std::int64_t interval = static_cast<std::int64_t>(interval_ms_) * 1000;
   if (!prev_) {
     out->unsealed_records = records_;
@@ -206,8 +241,8 @@ void SealChecker::Finish(SealReport* out) {
     const std::int64_t gap = static_cast<std::int64_t>(MaxSealGapEpochs(interval_ms_)) * interval;
     const bool tail_young = out->unsealed_records == 0 ||
                             now_micros_ - span_oldest_ts_ <= 2 * interval + kWriteSlackMicros;
-    out->live = tail_young && now_micros_ - out->last_seal_micros <= gap + 2 * interval +
-                                                                          kWriteSlackMicros;
+    out->live =
+        tail_young && now_micros_ - out->last_seal_micros <= gap + 2 * interval + kWriteSlackMicros;
   }
 }
 

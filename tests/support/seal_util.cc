@@ -10,6 +10,7 @@
 #include "format/record_format.h"
 #include "seal/merkle.h"
 #include "seal/seal_record.h"
+#include "seal/seal_state.h"
 #include "test_util.h"
 #include "util/sha256.h"
 
@@ -271,6 +272,25 @@ Result<std::vector<std::string>> ForgeSealedLines(const std::vector<std::string>
   }
   if (since_seal > 0 || seal_no == 0) AUDITLOG_RETURN_IF_ERROR(add_seal());
   return out;
+}
+
+Status MatchStateToLog(const fs::path& dir, Env* env) {
+  const auto lines = ReadLines(OnlySegment(dir));
+  const auto seals = SealLineIndexes(lines);
+  if (seals.empty()) return Status::FailedPrecondition("no seal in the log");
+  const std::string& last = lines[seals.back()];
+  AUDITLOG_ASSIGN_OR_RETURN(auto seal, internal::ParseSealEvent(EventJsonOfLine(last)));
+  AUDITLOG_ASSIGN_OR_RETURN(internal::SealState state, internal::ReadSealState(env, dir));
+  state.generation += 1;
+  state.last_seal_seq = SeqOfLine(last);
+  state.last_seal_epoch = seal.epoch;
+  for (std::size_t i = 0; i < 32; ++i) {
+    state.last_tag[i] =
+        static_cast<std::uint8_t>(std::stoi(seal.tag.substr(2 * i, 2), nullptr, 16));
+  }
+  WriteFile(dir / "seal" / "state.a", internal::EncodeSealStateSlot(state));
+  WriteFile(dir / "seal" / "state.b", "");
+  return Status::Ok();
 }
 
 void ReplaceDirectory(const fs::path& from, const fs::path& to) {

@@ -117,6 +117,11 @@ struct ForgePlan {
 Result<std::vector<std::string>> ForgeSealedLines(const std::vector<std::string>& records,
                                                   const ForgePlan& plan);
 
+// Rewrites the seal state's record of the last durable seal (seq, epoch, tag) to the last
+// seal of the log's only segment, as an attacker who cut the log back does (the slots are
+// checksummed, not keyed). The key in it stays: no one can move it back.
+Status MatchStateToLog(const std::filesystem::path& dir, Env* env);
+
 // Copies every file of `from` (seal/ included) over `to`, after removing everything in `to`.
 void ReplaceDirectory(const std::filesystem::path& from, const std::filesystem::path& to);
 
