@@ -281,6 +281,30 @@ TEST_F(SealAttackTest, CutBackAndStoppingWithTheStateMatchedIsAnUncleanEndNeverI
   }
 }
 
+TEST_F(SealAttackTest, CutBackToAnEarlierShutdownSealIsNoCleanEnd) {
+  // A second writer logs for two seconds and shuts down; the log is cut back to the first
+  // writer's shutdown seal and the state made to match. Within a minute of epochs there is
+  // no proof of the cut, but the state's key is past that shutdown seal: never a clean end.
+  ASSERT_OK(log_.Open());
+  ASSERT_OK(log_.Emit(3));
+  ASSERT_OK(log_.AdvanceBy(std::chrono::seconds(2)));
+  ASSERT_OK(log_.AdvanceEpoch());
+  ASSERT_OK(log_.Shutdown());
+  // The second writer's segment goes (the first one ends in the first shutdown seal).
+  const auto segments = testing::SegmentFiles(dir());
+  ASSERT_EQ(segments.size(), 2u);
+  fs::remove(segments[1]);
+  fs::remove(segments[1].string() + ".sha256");
+  ASSERT_OK(testing::FixManifest(dir()));
+  ASSERT_OK(testing::MatchStateToLog(dir(), &clock_));
+  clock_.Advance(std::chrono::minutes(10));
+  const VerifyReport r = VerifyKey(log_.key());
+  EXPECT_FALSE(r.tampered()) << testing::DescribeFindings(r);
+  EXPECT_TRUE(testing::IsSealLine(Lines().back()));
+  EXPECT_FALSE(r.seal.clean_end);
+  EXPECT_TRUE(r.seal.unclean_end());
+}
+
 TEST_F(SealAttackTest, DeletedNewestSegmentAndLoggingOnIsAnIncident) {
   FakeClockEnv clock;
   SealedLog rotated(scratch_.path() / "rotated", &clock);

@@ -237,6 +237,13 @@ void SealChecker::Finish(SealReport* out) {
   out->last_seal_micros = prev_->rec.t_end_micros;
   out->unsealed_records = last_seq_ > prev_->seq ? last_seq_ - prev_->seq : 0;
   out->clean_end = out->unsealed_records == 0 && prev_->rec.kind == SealKind::kShutdown;
+  if (out->clean_end && state_ && state_->schedule.log_id == log_id_ && interval_ms_ != 0) {
+    // A writer stops at its shutdown seal: the state's key can only be a little past it (the
+    // seal's last fsync). Further on, a later writer ran and its seals were cut off.
+    const std::uint64_t slack_epochs =
+        std::max<std::uint64_t>(1, (kWriteSlackMicros / 1000 + interval_ms_ - 1) / interval_ms_);
+    if (state_->epoch > prev_->rec.epoch + slack_epochs) out->clean_end = false;
+  }
   if (interval > 0) {
     const std::int64_t gap = static_cast<std::int64_t>(MaxSealGapEpochs(interval_ms_)) * interval;
     const bool tail_young = out->unsealed_records == 0 ||
