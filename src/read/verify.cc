@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -429,6 +430,14 @@ std::vector<std::string> DirectoryNames(Env* env, const fs::path& dir) {
 
 Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptions& options,
                                 const internal::VerificationKey* seal_key) {
+  // A sealed log's state is read before anything of the log: what it says is durable is
+  // then in the segments read after (even while a writer appends).
+  const bool sealed_dir = internal::IsSealedLog(env, dir);
+  std::optional<internal::SealState> seal_state;
+  if (sealed_dir) {
+    auto state = internal::ReadSealState(env, dir);
+    if (state.ok()) seal_state = std::move(*state);
+  }
   // manifest.json is parsed once per run, for the manifest checks (the listing needs none).
   auto loaded = internal::LoadManifest(env, dir);
   // The one listing of a log's segments (plain and archived), in log order.
@@ -459,18 +468,19 @@ Result<VerifyReport> VerifyOnce(Env* env, const fs::path& dir, const VerifyOptio
   // when the key is given (the interval comes from the key, else from the state file).
   std::unique_ptr<internal::SealChecker> seals;
   if (!report.ranged) {
-    const bool sealed_dir = internal::IsSealedLog(env, dir);
     std::uint32_t interval_ms = 0;
     if (seal_key != nullptr) {
       interval_ms = seal_key->schedule.interval_ms;
-    } else if (sealed_dir) {
-      auto state = internal::ReadSealState(env, dir);
-      if (state.ok()) interval_ms = state->schedule.interval_ms;
+    } else if (seal_state) {
+      interval_ms = seal_state->schedule.interval_ms;
     }
     pipeline.leaf_hashes = sealed_dir || seal_key != nullptr;
     seals = std::make_unique<internal::SealChecker>(
         seal_key, sealed_dir, interval_ms, env->NowMicros(),
         [&verifier](Finding f) { verifier.Add(std::move(f)); });
+    if (seal_state) {
+      seals->SetState(seal_state->schedule, seal_state->epoch, seal_state->last_seal_seq);
+    }
   }
   PipelineSink sink(&verifier, &report, options, manifest.get(), seals.get());
   AUDITLOG_RETURN_IF_ERROR(internal::RunVerifyPipeline(env, segments, pipeline, &sink));

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "seal/seal_state.h"
+
 namespace auditlog::internal {
 namespace {
 
@@ -64,9 +66,41 @@ void SealChecker::Line(const std::string& file, std::uint64_t line_no, std::uint
   last_ts_ = r.ts_micros;
 }
 
+void SealChecker::SetState(const SealSchedule& schedule, std::uint64_t epoch,
+                           std::uint64_t last_seal_seq) {
+  state_ = StateInfo{schedule, epoch, last_seal_seq};
+}
+
 std::uint64_t SealChecker::BaseOf(const SealRecord& s) const {
-  if (s.kind != SealKind::kResume || key_ == nullptr) return s.epoch;
-  return std::max(s.epoch, key_->schedule.EpochAt(s.t_end_micros / 1000));
+  if (s.kind != SealKind::kResume) return s.epoch;
+  // The writer's rule (FORMAT.md §10.5): a resume seal counts from its own time too. The
+  // schedule is the key's, else the state file's (start and interval are no secret).
+  const SealSchedule* schedule = key_ != nullptr ? &key_->schedule
+                                 : state_        ? &state_->schedule
+                                                 : nullptr;
+  if (schedule == nullptr) return s.epoch;
+  return std::max(s.epoch, schedule->EpochAt(s.t_end_micros / 1000));
+}
+
+void SealChecker::CheckState() {
+  if (!state_ || log_id_.empty() || state_->schedule.log_id != log_id_) return;
+  const std::uint64_t last_seal = prev_ ? prev_->seq : 0;
+  auto add = [&](std::string reason) {
+    add_(Finding{FindingKind::kSealGap, std::string(kSealDirName), 0, 0, std::nullopt,
+                 "the log was cut back: " + std::move(reason)});
+  };
+  if (state_->last_seal_seq > last_seal) {
+    add("the seal state's last durable seal is seq " + std::to_string(state_->last_seal_seq) +
+        ", the log's last seal " + (prev_ ? "is seq " + std::to_string(last_seal) : "is none"));
+    return;
+  }
+  const std::uint64_t gap = MaxSealGapEpochs(state_->schedule.interval_ms);
+  if (!prev_ ? state_->epoch > 0 : state_->epoch > max_base_ + gap) {
+    add("the seal state's key is at epoch " + std::to_string(state_->epoch) +
+        ", past every epoch a successor of the log's last seal may have (" +
+        (prev_ ? "at most " + std::to_string(max_base_ + gap) : std::string("no seal")) +
+        "): the seals after it are missing");
+  }
 }
 
 void SealChecker::CheckEpochs(const SealRecord& s,
@@ -167,6 +201,7 @@ void SealChecker::CheckSeal(const std::string& file, std::uint64_t line_no, std:
         "its tag does not verify with the key of epoch " + std::to_string(s.epoch) +
             " (forged or altered, or this is not the log's verification key)");
   }
+  if (log_id_ == s.log_id) max_base_ = std::max(max_base_, BaseOf(s));
   prev_ = PrevSeal{std::move(*parsed), r.seq};
   span_records_ = 0;
   span_clock_step_ = false;
@@ -184,6 +219,7 @@ void SealChecker::Finish(SealReport* out) {
     add_(Finding{FindingKind::kSealBroken, "seal", 0, 0, std::nullopt,
                  "the log has seal records but no seal/ directory (its seal state was removed)"});
   }
+  CheckState();
   const std::int64_t interval = static_cast<std::int64_t>(interval_ms_) * 1000;
   if (!prev_) {
     out->unsealed_records = records_;
@@ -201,6 +237,13 @@ void SealChecker::Finish(SealReport* out) {
   out->last_seal_micros = prev_->rec.t_end_micros;
   out->unsealed_records = last_seq_ > prev_->seq ? last_seq_ - prev_->seq : 0;
   out->clean_end = out->unsealed_records == 0 && prev_->rec.kind == SealKind::kShutdown;
+  if (out->clean_end && state_ && state_->schedule.log_id == log_id_ && interval_ms_ != 0) {
+    // A writer stops at its shutdown seal: the state's key can only be a little past it (the
+    // seal's last fsync). Further on, a later writer ran and its seals were cut off.
+    const std::uint64_t slack_epochs =
+        std::max<std::uint64_t>(1, (kWriteSlackMicros / 1000 + interval_ms_ - 1) / interval_ms_);
+    if (state_->epoch > prev_->rec.epoch + slack_epochs) out->clean_end = false;
+  }
   if (interval > 0) {
     const std::int64_t gap = static_cast<std::int64_t>(MaxSealGapEpochs(interval_ms_)) * interval;
     const bool tail_young = out->unsealed_records == 0 ||

@@ -28,6 +28,13 @@ class SealChecker {
   SealChecker(const VerificationKey* key, bool sealed_dir, std::uint32_t interval_ms,
               std::int64_t now_micros, AddFinding add);
 
+  // The seal state (DIR/seal/state.*) as read before the log's segments were listed: its
+  // key can never go back, and a writer moves it at most MaxSealGapEpochs past the base of
+  // the last durable seal, which it recorded (the log holds it). A state ahead of the log's
+  // seals therefore shows seals missing at the end: the log was cut back. Ignored when its
+  // log_id is not the log's (a replaced state; the writer reports that itself).
+  void SetState(const SealSchedule& schedule, std::uint64_t epoch, std::uint64_t last_seal_seq);
+
   // Every complete line of the log, in order (`r` valid only when `parsed` is OK).
   void Line(const std::string& file, std::uint64_t line_no, std::uint64_t offset,
             const Status& parsed, const RecordView& r);
@@ -43,6 +50,7 @@ class SealChecker {
   void CheckEpochs(const SealRecord& s, const std::function<void(FindingKind, std::string)>& add,
                    bool* tag_checkable);
   std::uint64_t BaseOf(const SealRecord& s) const;
+  void CheckState();
 
   const VerificationKey* key_;
   std::optional<SealKeyDeriver> deriver_;
@@ -58,6 +66,12 @@ class SealChecker {
   std::int64_t last_ts_ = 0;
   std::string log_id_;
   std::optional<PrevSeal> prev_;
+  std::uint64_t max_base_ = 0;  // the largest BaseOf of the seals so far
+  struct StateInfo {
+    SealSchedule schedule;
+    std::uint64_t epoch = 0, last_seal_seq = 0;
+  };
+  std::optional<StateInfo> state_;
   std::uint64_t seals_ = 0;
   std::uint64_t unclean_restarts_ = 0;
   // The records since the last seal: how many, their timestamps' range, a clock step among
