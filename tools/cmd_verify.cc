@@ -109,7 +109,7 @@ nlohmann::json SealJson(const SealReport& s) {
 
 void PrintSealText(const SealReport& s) {
   if (!s.sealed) return;
-  std::printf("sealed:    seq 1..%llu, %llu seals, %s\n",
+  std::printf("sealed: seq 1..%llu, %llu seals, %s\n",
               static_cast<unsigned long long>(s.sealed_through),
               static_cast<unsigned long long>(s.seals),
               s.tags_checked ? "every tag checked with the verification key"
