@@ -4,6 +4,7 @@
 // proof, record or checkpoint does not.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,7 +16,9 @@
 #include "seal/checkpoint.h"
 #include "seal/checkpoint_log.h"
 #include "seal/merkle.h"
+#include "seal/proof.h"
 #include "seal/tile_store.h"
+#include "support/child_process.h"
 #include "support/engine_util.h"
 #include "support/test_util.h"
 
@@ -169,6 +172,119 @@ TEST_F(SealProofTest, CheckpointsAreSignedAtShutdownAndChain) {
                                                            root_at, nullptr));
   ASSERT_EQ(check.problems.size(), 1u);
   EXPECT_NE(check.problems[0].find("does not grow"), std::string::npos) << check.problems[0];
+}
+
+TEST_F(SealProofTest, AKilledWritersTilesAreRepairedByTheNextWriter) {
+  LogAndClose(1, 300);
+  const Config config = MakeConfig();
+  testing::ChildRun run = testing::RunInChild([config]() -> std::string {
+    auto logger = Logger::Open(config);
+    if (!logger.ok()) return logger.status().ToString();
+    for (int i = 0; i < 2000; ++i)
+      (*logger)->Emit(NumberedEvent(0, 301 + i)).status().IgnoreError();
+    (*logger)->EmitDurable(NumberedEvent(0, 9999)).IgnoreError();
+    std::raise(SIGKILL);
+    return "not killed";
+  });
+  ASSERT_EQ(run.end, testing::ChildRun::End::kCrashed) << run.text << run.problem;
+  LogAndClose(5000, 10);
+  ExpectTilesMatchLog();
+  ExpectVerifies();
+}
+
+TEST_F(SealProofTest, EveryRecordIsProvenAndTamperingFails) {
+  LogAndClose(1, 40);
+  const std::vector<std::string> lines = AllLines(dir_.path());
+  const std::uint64_t covered = lines.size() - 1;  // all but the shutdown seal
+  for (std::uint64_t seq = 1; seq <= covered; ++seq) {
+    ASSERT_OK_AND_ASSIGN(std::string json, ProveRecord(dir_.path(), seq));
+    ASSERT_OK_AND_ASSIGN(ProvenRecord proven, VerifyProof(json, init_.checkpoint_key));
+    EXPECT_EQ(proven.seq, seq);
+    EXPECT_EQ(proven.tree_size, covered);
+    EXPECT_EQ(proven.record, lines[seq - 1]);
+  }
+  EXPECT_EQ(ProveRecord(dir_.path(), covered + 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ProveRecord(dir_.path(), 0).status().code(), StatusCode::kInvalidArgument);
+
+  ASSERT_OK_AND_ASSIGN(std::string json, ProveRecord(dir_.path(), 7));
+  ASSERT_OK_AND_ASSIGN(internal::InclusionProofDoc doc, internal::ParseInclusionProof(json));
+  EXPECT_EQ(internal::FormatInclusionProof(doc), json);
+  const auto key = CheckpointKey();
+  auto fails = [&](internal::InclusionProofDoc d) {
+    return !internal::VerifyInclusionProofDoc(d, key).ok();
+  };
+  {
+    auto d = doc;
+    d.inclusion_path[0][3] ^= 1;
+    EXPECT_TRUE(fails(d));
+  }
+  {
+    auto d = doc;
+    d.inclusion_path.pop_back();
+    EXPECT_TRUE(fails(d));
+  }
+  {
+    auto d = doc;  // another record, claimed at seq 7
+    d.record = lines[7];
+    EXPECT_TRUE(fails(d));
+  }
+  {
+    auto d = doc;  // one byte of the record changed
+    d.record[d.record.find("svc")] = 'S';
+    EXPECT_TRUE(fails(d));
+  }
+  {
+    auto d = doc;  // the checkpoint's tree size changed: its signature no longer holds
+    const std::size_t at = d.checkpoint.find('\n') + 1;
+    d.checkpoint[at] = d.checkpoint[at] == '9' ? '8' : '9';
+    EXPECT_TRUE(fails(d));
+  }
+  {
+    auto d = doc;
+    d.leaf_index = 7;
+    d.seq = 8;
+    EXPECT_TRUE(fails(d));
+  }
+  // Another log's checkpoint key.
+  ScratchDir other;
+  ASSERT_OK_AND_ASSIGN(SealInitResult other_init, InitSealing(other.path()));
+  EXPECT_EQ(VerifyProof(json, other_init.checkpoint_key).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(VerifyProof(json, "not a key").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(VerifyProof("{}", init_.checkpoint_key).ok());
+  EXPECT_FALSE(VerifyProof("[1,2", init_.checkpoint_key).ok());
+}
+
+TEST_F(SealProofTest, SuccessiveCheckpointsAreConsistent) {
+  LogAndClose(1, 30);
+  ASSERT_OK_AND_ASSIGN(std::string old_note, LatestCheckpoint(dir_.path()));
+  LogAndClose(31, 500);
+  ASSERT_OK_AND_ASSIGN(std::string new_note, LatestCheckpoint(dir_.path()));
+  const auto key = CheckpointKey();
+  ASSERT_OK_AND_ASSIGN(auto old_c, internal::OpenCheckpoint(old_note, key, key.name()));
+  ASSERT_OK_AND_ASSIGN(auto new_c, internal::OpenCheckpoint(new_note, key, key.name()));
+  ASSERT_OK_AND_ASSIGN(std::string proof, ProveConsistency(dir_.path(), old_c.tree_size, 0));
+  EXPECT_OK(CheckConsistency(old_note, new_note, proof, init_.checkpoint_key));
+  EXPECT_OK(CheckConsistencyWithLog(dir_.path(), old_note, new_note, init_.checkpoint_key));
+  EXPECT_OK(CheckConsistencyWithLog(dir_.path(), new_note, new_note, init_.checkpoint_key));
+  // Swapped: NEW does not extend OLD.
+  EXPECT_EQ(CheckConsistency(new_note, old_note, proof, init_.checkpoint_key).code(),
+            StatusCode::kCorruption);
+  EXPECT_EQ(CheckConsistencyWithLog(dir_.path(), new_note, old_note, init_.checkpoint_key).code(),
+            StatusCode::kCorruption);
+  // A proof with a changed hash, or for other sizes.
+  ASSERT_OK_AND_ASSIGN(auto doc, internal::ParseConsistencyProof(proof));
+  ASSERT_FALSE(doc.consistency_path.empty());
+  auto bad = doc;
+  bad.consistency_path.back()[0] ^= 1;
+  EXPECT_FALSE(internal::VerifyCheckpointConsistency(old_note, new_note, bad, key).ok());
+  bad = doc;
+  bad.old_size += 1;
+  EXPECT_FALSE(internal::VerifyCheckpointConsistency(old_note, new_note, bad, key).ok());
+  // A forged NEW checkpoint (signed by another key) fails before its proof is looked at.
+  ASSERT_OK_AND_ASSIGN(auto forger, internal::Ed25519SigningKey::Generate(key.name()));
+  ASSERT_OK_AND_ASSIGN(std::string forged, internal::SignCheckpoint(new_c, forger));
+  EXPECT_EQ(CheckConsistency(old_note, forged, proof, init_.checkpoint_key).code(),
+            StatusCode::kCorruption);
 }
 
 }  // namespace
