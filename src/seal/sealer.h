@@ -74,8 +74,9 @@ class Sealer {
     DropTiles();
     tree_.Append(leaf);
   }
-  // A chunk of framed records was written to the log: the tile store writes its buffer (no
-  // fsync; the tiles are fsynced where the state is saved, and repaired from the log by Open).
+  // Records were written to the log: the tile store writes its buffer (no fsync). Called by
+  // OnDurable (once per group commit: fewer, larger writes than once per written chunk);
+  // the tiles are fsynced with each checkpoint, and repaired from the log by Open.
   void OnWritten() {
     if (tiles_ != nullptr && !tiles_->Flush().ok()) DropTiles();
   }
