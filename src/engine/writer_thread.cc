@@ -216,6 +216,8 @@ WriterThread::Framed WriterThread::FrameChunk(std::size_t start, std::size_t max
     if (f.n > 0 && slot.ts_micros < writer_->last_ts_micros()) break;
     ++f.n;
     const std::size_t line_start = batch_.size();
+    // What the ring counted for the slot: a seal marker's body is only built below.
+    const std::size_t queued_bytes = slot.event.body.size();
     if (slot.seal_marker) {
       FrameSeal(slot);
     } else {
@@ -224,7 +226,7 @@ WriterThread::Framed WriterThread::FrameChunk(std::size_t start, std::size_t max
     if (sealer_) {
       sealer_->OnFramed(std::string_view(batch_).substr(line_start, batch_.size() - line_start - 1));
     }
-    f.bytes += slot.event.body.size();
+    f.bytes += queued_bytes;
     f.critical |= slot.event.critical;
     if (!slot.system) ++f.users;
     if (slot.event.body.capacity() > kMaxRetainedBodyBytes) std::string().swap(slot.event.body);
