@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auditlog/logger.h"
+#include "auditlog/retention.h"
 #include "auditlog/seal.h"
 #include "auditlog/verify.h"
 #include "seal/checkpoint.h"
@@ -285,6 +286,44 @@ TEST_F(SealProofTest, SuccessiveCheckpointsAreConsistent) {
   ASSERT_OK_AND_ASSIGN(std::string forged, internal::SignCheckpoint(new_c, forger));
   EXPECT_EQ(CheckConsistency(old_note, forged, proof, init_.checkpoint_key).code(),
             StatusCode::kCorruption);
+}
+
+TEST_F(SealProofTest, ALogWhoseFirstSegmentsRetentionDeletedStillSealsAndProves) {
+  Config config = MakeConfig();
+  config.rotation.size_limit_bytes = 4096;
+  {
+    ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
+    // Durable one by one: each is its own write, so that size rotation can follow it.
+    for (int i = 1; i <= 200; ++i) ASSERT_OK(logger->EmitDurable(NumberedEvent(0, i)));
+    ASSERT_OK(logger->Shutdown());
+  }
+  const std::size_t before = testing::SegmentFiles(dir_.path()).size();
+  ASSERT_GT(before, 4u);
+  RetentionPolicy policy{
+      .min_retention_days = 1, .archive_after_days = 1000, .delete_after_days = 1};
+  RetentionOptions options;
+  options.now = std::chrono::system_clock::now() + std::chrono::hours(24 * 30);
+  ASSERT_OK_AND_ASSIGN(std::size_t steps, ApplyRetention(dir_.path(), policy, options));
+  ASSERT_GT(steps, 0u);
+  ASSERT_LT(testing::SegmentFiles(dir_.path()).size(), before);
+  {
+    ASSERT_OK_AND_ASSIGN(auto logger, Logger::Open(config));
+    for (int i = 401; i <= 450; ++i) ASSERT_OK(logger->Emit(NumberedEvent(0, i)).status());
+    ASSERT_OK(logger->Shutdown());
+  }
+  // No incident: the writer found what it needed in the tiles and the kept segments.
+  for (const std::string& line : AllLines(dir_.path())) {
+    EXPECT_EQ(line.find("integrity_violation"), std::string::npos) << line;
+  }
+  // Records of a deleted segment stay provable.
+  ASSERT_OK_AND_ASSIGN(auto tiles, internal::TileStore::Open(Env::Default(), dir_.path()));
+  ASSERT_OK_AND_ASSIGN(std::string note, LatestCheckpoint(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(auto c,
+                       internal::OpenCheckpoint(note, CheckpointKey(), CheckpointKey().name()));
+  EXPECT_EQ(tiles->size(), c.tree_size + 1);  // and the shutdown seal
+  ASSERT_OK_AND_ASSIGN(auto path, internal::InclusionProof(*tiles, 0, c.tree_size));
+  ASSERT_OK_AND_ASSIGN(auto leaf, tiles->CompleteSubtree(0, 0));
+  EXPECT_OK(internal::VerifyInclusion(leaf, 0, c.tree_size, path, c.root));
 }
 
 }  // namespace

@@ -71,7 +71,10 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
                          " is not the log_id of the log's seals (" + scan.last_seal->log_id + ")",
                      kGoingOn));
   }
-  if (state->last_seal_seq > scan.last_seal_seq) {
+  // A last seal whose records retention deleted (the log now starts after it) is not a cut.
+  const bool seal_deleted =
+      !scan.last_seal && scan.first_known && scan.first_seq > state->last_seal_seq;
+  if (state->last_seal_seq > scan.last_seal_seq && !seal_deleted) {
     out.incidents.push_back(
         SealIncident("log cut back: the seal state's last durable seal is seq " +
                          std::to_string(state->last_seal_seq) + ", the log's last seal is " +

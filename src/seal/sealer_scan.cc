@@ -168,8 +168,10 @@ Result<LogScan> ScanLogIntoTiles(Env* env, const std::filesystem::path& dir, std
     const std::uint64_t need = seal ? std::min(have, seal->tree_size) : 0;
     if (seal && s.first_seq != 0 && s.first_seq <= need + 1) break;
   }
-  // Without a seal the whole log was read: nothing in the store is trusted then.
-  std::uint64_t from = seal ? std::min(have, seal->tree_size) : 0;
+  // Without a seal the whole log was read: nothing in the store is trusted then, except
+  // the records retention deleted (the log no longer holds them; the store is all there is).
+  std::uint64_t from = seal ? std::min(have, seal->tree_size)
+                            : std::min(have, earliest_first > 0 ? earliest_first - 1 : 0);
   from = std::max(from, std::min(have, tiles->min_index()));
   if (earliest_first > from + 1) {
     scan.problem = "records " + std::to_string(from + 1) + ".." +
