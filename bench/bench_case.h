@@ -47,6 +47,7 @@ struct CaseSpec {
   bool durable = false;          // EmitDurable (or wait for the own fsync) vs Emit
   std::uint64_t max_events = 0;  // total over all producers
   double budget_seconds = 0;     // producers stop after this (0: no budget)
+  bool sealed = false;           // kAuditlog: the directory is sealed (auditlog seal init)
 };
 
 constexpr int kMaxRssSamples = 10;

@@ -26,5 +26,7 @@ void AddExportCommand(CLI::App& app, int* exit_code);
 void AddRetentionCommand(CLI::App& app, int* exit_code);
 void AddEmitCommand(CLI::App& app, int* exit_code);
 void AddSealCommand(CLI::App& app, int* exit_code);
+// checkpoint, prove, verify-proof, consistency (cmd_prove.cc).
+void AddProofCommands(CLI::App& app, int* exit_code);
 
 }  // namespace auditlog::cli

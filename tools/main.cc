@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   auditlog::cli::AddDemoCommand(app, &exit_code);
   auditlog::cli::AddEmitCommand(app, &exit_code);
   auditlog::cli::AddSealCommand(app, &exit_code);
+  auditlog::cli::AddProofCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

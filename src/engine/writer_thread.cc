@@ -253,6 +253,7 @@ bool WriterThread::WriteChunk(std::size_t start, std::size_t max_n, std::size_t*
     failures_.EnterFailed(s);
     return false;
   }
+  if (sealer_) sealer_->OnWritten();  // the chunk's tile hashes follow it (no fsync)
   if (unsynced_.events == 0) unsynced_.oldest_emit_micros = first_mono;
   unsynced_.events += f.n;
   unsynced_.critical |= f.critical;
@@ -328,7 +329,8 @@ void WriterThread::FrameSeal(RingSlot& slot) {
 
 Status WriterThread::WriteShutdownSeal() {
   EncodedEvent seal;
-  const std::int64_t ts = std::max(env_->NowMicros(), writer_->last_ts_micros());
+  const std::int64_t ts =
+      sealer_->AwaitShutdownEpoch(std::max(env_->NowMicros(), writer_->last_ts_micros()));
   AUDITLOG_RETURN_IF_ERROR(
       sealer_->BuildShutdownSeal(writer_->next_seq(), ts, writer_->last_hash(), &seal));
   batch_.clear();

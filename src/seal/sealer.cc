@@ -2,18 +2,16 @@
 #include "seal/sealer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "engine/record_clock.h"
 #include "format/record_format.h"
-#include "read/line_reader.h"
+#include "seal/sealer_scan.h"
 
 namespace auditlog::internal {
 namespace {
-
-// The bytes that start the event member of a log_sealed record. Inside a JSON string a '"'
-// is always escaped, so no caller's string can contain them.
-constexpr std::string_view kSealEventMarker = "\"event\":{\"event_type\":\"log_sealed\"";
 
 IntegrityViolation SealIncident(std::string what, std::string action) {
   return IntegrityViolation{.resource_type = "seal_state",
@@ -22,67 +20,24 @@ IntegrityViolation SealIncident(std::string what, std::string action) {
                             .action_taken = std::move(action)};
 }
 
-// What the scan of the log at Open found.
-struct LogScan {
-  MerkleFrontier tree;
-  std::uint64_t records = 0;
-  std::uint64_t first_seq = 0;
-  std::int64_t first_ts_micros = 0;
-  std::optional<SealRecord> last_seal;
-  std::uint64_t last_seal_seq = 0;
-  std::int64_t last_seal_ts = 0;
-  std::string problem;  // why the log cannot be sealed from here (empty: it can)
-};
-
-Result<LogScan> ScanLog(Env* env, const std::filesystem::path& dir) {
-  LogScan scan;
-  auto segments = ListLogSegments(env, dir);
-  if (!segments.ok()) {
-    if (segments.status().code() == StatusCode::kNotFound) return scan;
-    return segments.status();
-  }
-  RecordParser parser;
-  for (const SegmentFile& segment : *segments) {
-    AUDITLOG_ASSIGN_OR_RETURN(auto reader, LineReader::Open(env, segment));
-    std::string_view line;
-    std::uint64_t offset = 0;
-    for (;;) {
-      AUDITLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&line, &offset));
-      if (!more) break;
-      if (reader->overlong()) {
-        scan.problem = segment.name + " holds a line over the record size limit";
-        return scan;
-      }
-      const bool seal = line.find(kSealEventMarker) != std::string_view::npos;
-      if (scan.records == 0 || seal) {
-        RecordView r;
-        if (!parser.Parse(line, &r, /*compute_hash=*/false).ok()) {
-          scan.problem =
-              segment.name + " holds a malformed record at offset " + std::to_string(offset);
-          return scan;
-        }
-        if (scan.records == 0) {
-          scan.first_seq = r.seq;
-          scan.first_ts_micros = r.ts_micros;
-        }
-        if (seal && r.event_type == kSealEventType) {
-          auto parsed = ParseSealEvent(r.event_json);
-          if (parsed.ok()) {
-            if (parsed->tree_size == scan.records && ToHex(scan.tree.Root()) != parsed->root) {
-              scan.problem = "the records before the seal at seq " + std::to_string(r.seq) +
-                             " do not match its Merkle root";
-            }
-            scan.last_seal = std::move(*parsed);
-            scan.last_seal_seq = r.seq;
-            scan.last_seal_ts = r.ts_micros;
-          }
-        }
-      }
-      scan.tree.Append(MerkleLeafHash(line));
-      ++scan.records;
+// The tree and the last seal: from the tile store and the log's tail when the store can be
+// trusted, else from the whole log. *tiles is reset when it cannot be used.
+Result<LogScan> ScanLog(Env* env, const std::filesystem::path& dir, std::uint64_t records,
+                        std::unique_ptr<TileStore>* tiles) {
+  auto opened = TileStore::Open(env, dir, TileStore::Mode::kRepair);
+  if (opened.ok()) {
+    *tiles = std::move(*opened);
+    bool unusable = false;
+    AUDITLOG_ASSIGN_OR_RETURN(LogScan scan,
+                              ScanLogIntoTiles(env, dir, records, tiles->get(), &unusable));
+    // A store that disagrees with the log's last seal is rebuilt from the whole log.
+    if (unusable && (*tiles)->min_index() == 0 && (*tiles)->TruncateTo(0).ok()) {
+      AUDITLOG_ASSIGN_OR_RETURN(scan, ScanLogIntoTiles(env, dir, records, tiles->get(), &unusable));
     }
+    if (!unusable) return scan;
   }
-  return scan;
+  tiles->reset();
+  return ScanWholeLog(env, dir);
 }
 
 }  // namespace
@@ -99,13 +54,10 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
         SealIncident("seal state unusable: " + state.status().message(), kNotSealing));
     return out;
   }
-  AUDITLOG_ASSIGN_OR_RETURN(LogScan scan, ScanLog(env, dir));
-  if (scan.problem.empty() && scan.records > 0 && scan.first_seq != 1) {
-    scan.problem = "the log's first record has seq " + std::to_string(scan.first_seq) +
-                   ", not 1 (its Merkle tree cannot be rebuilt)";
-  }
-  if (scan.problem.empty() && scan.records != next_seq - 1) {
-    scan.problem = "the log holds " + std::to_string(scan.records) + " records, not " +
+  std::unique_ptr<TileStore> tiles;
+  AUDITLOG_ASSIGN_OR_RETURN(LogScan scan, ScanLog(env, dir, next_seq - 1, &tiles));
+  if (scan.problem.empty() && scan.last_seq != next_seq - 1) {
+    scan.problem = "the log's last record is seq " + std::to_string(scan.last_seq) + ", not " +
                    std::to_string(next_seq - 1);
   }
   if (!scan.problem.empty()) {
@@ -119,7 +71,10 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
                          " is not the log_id of the log's seals (" + scan.last_seal->log_id + ")",
                      kGoingOn));
   }
-  if (state->last_seal_seq > scan.last_seal_seq) {
+  // A last seal whose records retention deleted (the log now starts after it) is not a cut.
+  const bool seal_deleted =
+      !scan.last_seal && scan.first_known && scan.first_seq > state->last_seal_seq;
+  if (state->last_seal_seq > scan.last_seal_seq && !seal_deleted) {
     out.incidents.push_back(
         SealIncident("log cut back: the seal state's last durable seal is seq " +
                          std::to_string(state->last_seal_seq) + ", the log's last seal is " +
@@ -133,19 +88,57 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
   s->saved_epoch_ = s->state_.epoch;
   s->gap_epochs_ = MaxSealGapEpochs(s->state_.schedule.interval_ms);
   s->tree_ = std::move(scan.tree);
-  s->first_seq_ = scan.records > 0 ? scan.first_seq : 1;
+  s->tiles_ = std::move(tiles);
+  s->records_hashed_at_open_ = scan.records_read;
+  s->first_seq_ = scan.first_known ? scan.first_seq : 1;
   s->first_ts_micros_ = scan.first_ts_micros;
   if (scan.last_seal) {
     const SealRecord& l = *scan.last_seal;
-    s->last_ = SealInfo{l.kind, l.epoch, scan.last_seal_seq, l.last_seq, scan.last_seal_ts, l.tag};
+    auto root = MerkleHashFromHex(l.root);
+    s->last_ = SealInfo{l.kind,
+                        l.epoch,
+                        scan.last_seal_seq,
+                        l.last_seq,
+                        scan.last_seal_ts,
+                        l.tag,
+                        root.ok() ? *root : MerkleHash{}};
     s->last_durable_ = s->last_;
     s->has_head_ = true;
     s->head_epoch_ = l.epoch;
     s->head_base_ = s->BaseOf(s->last_);
   }
+  auto checkpoints = CheckpointWriter::Open(env, dir, s->state_.schedule.log_id);
+  if (checkpoints.ok()) {
+    s->checkpoints_ = std::move(*checkpoints);
+  } else {
+    out.incidents.push_back(SealIncident("checkpoints unusable: " + checkpoints.status().message(),
+                                         "no checkpoints are written (records are still sealed)"));
+  }
+  s->WaitForNextEpochAfterLastSeal(&now_micros);
   s->EpochNow(now_micros);
   out.sealer = std::move(s);
   return out;
+}
+
+void Sealer::WaitForNextEpochAfterLastSeal(std::int64_t* now_micros) {
+  // A restart within the epoch of the last seal (a clean shutdown seals at the current
+  // epoch): the resume seal needs a later epoch, which must have begun by its timestamp.
+  // Waits at most one interval, once (a fake clock that does not move is not waited for).
+  if (!has_head_ || state_.schedule.EpochAt(*now_micros / 1000) > head_epoch_) return;
+  const std::int64_t wait_ms =
+      static_cast<std::int64_t>(state_.schedule.EpochStartMs(head_epoch_ + 1)) - *now_micros / 1000;
+  if (wait_ms <= 0 || wait_ms > 2 * static_cast<std::int64_t>(state_.schedule.interval_ms)) return;
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms + 1));
+  *now_micros = env_->NowMicros();
+}
+
+std::int64_t Sealer::AwaitShutdownEpoch(std::int64_t ts_micros) {
+  const std::uint64_t epoch = ChooseEpoch(EpochNow(ts_micros));
+  const std::int64_t start_micros = state_.schedule.EpochStartMs(epoch) * 1000;
+  const std::int64_t wait = start_micros - ts_micros;
+  if (wait <= 0 || wait > 2 * std::int64_t{state_.schedule.interval_ms} * 1000) return ts_micros;
+  std::this_thread::sleep_for(std::chrono::microseconds(wait + 1000));
+  return std::max(ts_micros, env_->NowMicros());
 }
 
 std::uint64_t Sealer::EpochNow(std::int64_t now_micros) {
@@ -159,7 +152,7 @@ std::uint64_t Sealer::BaseOf(const SealInfo& s) const {
 }
 
 std::uint64_t Sealer::ChooseEpoch(std::uint64_t target) const {
-  // A successor's epoch lies in (head.epoch, base(head) + gap] (FORMAT.md §10.5), and its key
+  // A successor's epoch lies in (head.epoch, base(head) + gap] (FORMAT.md §12.6), and its key
   // must still be held (>= chain_.epoch()). The rules of OnDurable keep lo <= hi.
   const std::uint64_t lo = std::max(has_head_ ? head_epoch_ + 1 : 0, chain_.epoch());
   const std::uint64_t hi = has_head_ ? head_base_ + gap_epochs_ : kMaxSealEpoch;
@@ -210,14 +203,15 @@ Status Sealer::BuildShutdownSeal(std::uint64_t seq, std::int64_t ts_micros,
 
 Status Sealer::Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq, std::int64_t ts_micros,
                      std::string_view chain_hash, EncodedEvent* out) {
-  if (tree_.size() != seq - 1) {
+  if (Tree().size() != seq - 1) {
     return Status::FailedPrecondition("seal at seq " + std::to_string(seq) + ": the tree holds " +
-                                      std::to_string(tree_.size()) + " records");
+                                      std::to_string(Tree().size()) + " records");
   }
   if (epoch < chain_.epoch()) {
     return Status::FailedPrecondition("seal at seq " + std::to_string(seq) +
                                       ": its epoch's key is gone");
   }
+  const MerkleHash root = Tree().Root();
   LogSealed seal{.log_id = state_.schedule.log_id,
                  .kind = std::string(SealKindName(kind)),
                  .epoch = epoch,
@@ -228,15 +222,15 @@ Status Sealer::Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq, std:
                  .last_seq = seq - 1,
                  .chain = std::string(chain_hash),
                  .tree_size = seq - 1,
-                 .root = ToHex(tree_.Root()),
+                 .root = ToHex(root),
                  .prev_tag = last_.tag};
   if (last_.seq == 0 && seq == 1) seal.t_start = seal.t_end;  // an empty log
   ForwardKeyChain at = chain_;
   at.SeekForward(epoch);
   AUDITLOG_RETURN_IF_ERROR(EncodeSealEvent(std::move(seal), at.MacKey(), out));
   // The body ends in `,"tag":"<64 hex>"}`.
-  last_ =
-      SealInfo{kind, epoch, seq, seq - 1, ts_micros, out->body.substr(out->body.size() - 66, 64)};
+  last_ = SealInfo{
+      kind, epoch, seq, seq - 1, ts_micros, out->body.substr(out->body.size() - 66, 64), root};
   return Status::Ok();
 }
 
@@ -245,6 +239,8 @@ void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros, bool u
     last_durable_ = pending_.front().info;
     pending_.pop_front();
   }
+  OnWritten();  // the tile hashes of what is now durable go to their files (no fsync)
+  MaybeCheckpoint();
   // The oldest key still needed: that of the oldest seal not yet durable, and never beyond
   // what the newest durable seal lets a successor use (its base + gap); without any durable
   // seal, the first seal's (epoch 0 or the state's) stays.
@@ -269,6 +265,19 @@ void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros, bool u
   }
   state_error_ = file_->Save(&state_);
   if (state_error_.ok()) saved_epoch_ = state_.epoch;
+}
+
+void Sealer::MaybeCheckpoint() {
+  if (checkpoints_ == nullptr || last_durable_.seq == 0) return;
+  const bool shutdown = last_durable_.kind == SealKind::kShutdown;
+  const std::int64_t mono = env_->MonotonicMicros();
+  if (!checkpoints_->Due(last_durable_.last_seq, mono, shutdown)) return;
+  // The tiles go to disk with each checkpoint (at most once per 60 s, and at a clean close),
+  // not once an epoch: TileStore::Sync fsyncs every tile file written since the last one
+  // (one per 256 records), which at a few 100k records/s costs more than the writer has.
+  // They are derivable: after a crash Open repairs them from the log.
+  if (tiles_ != nullptr && !tiles_->Sync().ok()) DropTiles();
+  checkpoint_error_ = checkpoints_->Append(last_durable_.last_seq, last_durable_.root, mono);
 }
 
 std::int64_t Sealer::NextBoundaryMicros() const {

@@ -1,4 +1,4 @@
-// Sealer: the writer thread's half of sealing (docs/FORMAT.md §10.5). It hashes every framed
+// Sealer: the writer thread's half of sealing (docs/FORMAT.md §12.6). It hashes every framed
 // record into the Merkle tree, decides when a seal is due (an epoch with records ended; a
 // heartbeat while idle; the first seal of a writer; the last at a clean close), builds each
 // seal when its marker reaches the framing step (when the chain hash and the tree over every
@@ -25,10 +25,12 @@
 #include "auditlog/env.h"
 #include "auditlog/status.h"
 #include "format/event_codec.h"
+#include "seal/checkpoint_log.h"
 #include "seal/key_chain.h"
 #include "seal/merkle.h"
 #include "seal/seal_record.h"
 #include "seal/seal_state.h"
+#include "seal/tile_store.h"
 
 namespace auditlog::internal {
 
@@ -38,10 +40,12 @@ class Sealer {
     std::unique_ptr<Sealer> sealer;       // null: the log is not sealed
     std::vector<LibraryEvent> incidents;  // integrity_violation records to queue first
   };
-  // Reads the seal state and the log (every record, for the tree; the last seal, for the
-  // chain of seals). REQUIRES: the caller holds the directory lock and the RecordWriter
-  // has recovered the log (`next_seq` is its next seq). A state that cannot be used gives
-  // no sealer and an incident; only an I/O error reading the log is an error.
+  // Reads the seal state, brings the tile store DIR/tree in step with the log (cut back to
+  // what the log and its last seal confirm, then the leaves of the records it lacks, read
+  // from the end of the log; the whole log only when the store is empty or untrustworthy)
+  // and finds the last seal (for the chain of seals). REQUIRES: the caller holds the directory lock
+  // and the RecordWriter has recovered the log (`next_seq` is its next seq). A state that cannot be
+  // used gives no sealer and an incident; only an I/O error reading the log is an error.
   static Result<Opened> Open(Env* env, const std::filesystem::path& dir, std::uint64_t next_seq,
                              std::int64_t now_micros);
 
@@ -54,11 +58,28 @@ class Sealer {
   // through OnFramed; `chain_hash` is the hash of record seq-1. REQUIRES: MarkerQueued(…, seq).
   Status BuildSeal(std::uint64_t seq, std::int64_t ts_micros, std::string_view chain_hash,
                    EncodedEvent* out);
+  // A shutdown seal needs an epoch after the newest seal's, which must have begun by its
+  // timestamp: when a writer closes within the epoch of its last seal (e.g. of its resume
+  // seal), this waits (at most two intervals) for the next one. Returns the timestamp to
+  // give the shutdown seal (`ts_micros` or later).
+  std::int64_t AwaitShutdownEpoch(std::int64_t ts_micros);
   // The shutdown seal, framed directly at `seq` (the ring is closed).
   Status BuildShutdownSeal(std::uint64_t seq, std::int64_t ts_micros, std::string_view chain_hash,
                            EncodedEvent* out);
-  // A record line (without '\n') was framed: its leaf joins the tree.
-  void OnFramed(std::string_view line) { tree_.Append(MerkleLeafHash(line)); }
+  // A record line (without '\n') was framed: its leaf joins the tree (and the tile store's
+  // buffer).
+  void OnFramed(std::string_view line) {
+    const MerkleHash leaf = MerkleLeafHash(line);
+    if (tiles_ != nullptr && tiles_->Append(leaf).ok()) return;
+    DropTiles();
+    tree_.Append(leaf);
+  }
+  // Records were written to the log: the tile store writes its buffer (no fsync). Called by
+  // OnDurable (once per group commit: fewer, larger writes than once per written chunk);
+  // the tiles are fsynced with each checkpoint, and repaired from the log by Open.
+  void OnWritten() {
+    if (tiles_ != nullptr && !tiles_->Flush().ok()) DropTiles();
+  }
   // Everything up to `synced_seq` is durable: seals up to there count as done, and the key
   // chain steps forward as far as the rules allow (saving the state: one fsync).
   // `unsealed_records`: records were queued after the last marker; the key of the epoch
@@ -72,6 +93,13 @@ class Sealer {
   std::int64_t NextBoundaryMicros() const;
   // The last error saving the state (OK if none): the key of an older epoch is still on disk.
   const Status& state_error() const { return state_error_; }
+  // The last error appending a checkpoint (OK if none).
+  const Status& checkpoint_error() const { return checkpoint_error_; }
+  // True while the tile store is kept (false after a write error: the tree lives on in
+  // memory, and the next Open repairs the store from the log).
+  bool has_tiles() const { return tiles_ != nullptr; }
+  // Records whose lines Open hashed (the rest came from the tile store).
+  std::uint64_t records_hashed_at_open() const { return records_hashed_at_open_; }
 
  private:
   struct SealInfo {
@@ -81,6 +109,7 @@ class Sealer {
     std::uint64_t last_seq = 0;     // the last record it covers
     std::int64_t t_end_micros = 0;  // its timestamp
     std::string tag = std::string(kZeroTag);
+    MerkleHash root{};  // of the tree it covers (last_seq leaves)
   };
   struct Pending {
     SealKind kind;
@@ -93,9 +122,18 @@ class Sealer {
   Sealer(Env* env, SealState state, std::unique_ptr<SealStateFile> file)
       : env_(env), state_(std::move(state)), file_(std::move(file)) {}
   std::uint64_t EpochNow(std::int64_t now_micros);
-  // The base a successor seal's epoch counts from (FORMAT.md §10.5).
+  void WaitForNextEpochAfterLastSeal(std::int64_t* now_micros);
+  // The base a successor seal's epoch counts from (FORMAT.md §12.6).
   std::uint64_t BaseOf(const SealInfo& s) const;
   std::uint64_t ChooseEpoch(std::uint64_t target) const;
+  const MerkleFrontier& Tree() const { return tiles_ != nullptr ? tiles_->Frontier() : tree_; }
+  // Goes on with the in-memory tree alone (the store failed; its frontier holds every leaf).
+  void DropTiles() {
+    if (tiles_ == nullptr) return;
+    tree_ = tiles_->Frontier();
+    tiles_.reset();
+  }
+  void MaybeCheckpoint();
   Status Build(SealKind kind, std::uint64_t epoch, std::uint64_t seq, std::int64_t ts_micros,
                std::string_view chain_hash, EncodedEvent* out);
 
@@ -103,8 +141,12 @@ class Sealer {
   SealState state_;  // what the state file holds (epoch_key = the oldest key kept)
   std::unique_ptr<SealStateFile> file_;
   ForwardKeyChain chain_ = ForwardKeyChain::FromState(0, 1, SecretKey(), SecretKey());
-  std::uint64_t gap_epochs_ = 1;  // MaxSealGapEpochs
-  MerkleFrontier tree_;
+  std::uint64_t gap_epochs_ = 1;                   // MaxSealGapEpochs
+  MerkleFrontier tree_;                            // the tree, when there is no tile store
+  std::unique_ptr<TileStore> tiles_;               // DIR/tree, kept in step with the log
+  std::unique_ptr<CheckpointWriter> checkpoints_;  // null: none written
+  Status checkpoint_error_;
+  std::uint64_t records_hashed_at_open_ = 0;
   std::uint64_t first_seq_ = 1;       // of the log
   std::int64_t first_ts_micros_ = 0;  // of the log's first record
   SealInfo last_;                     // the newest seal queued-and-built, or found in the log
