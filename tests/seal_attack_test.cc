@@ -82,6 +82,21 @@ TEST_F(SealAttackTest, HonestLogVerifiesWithACleanEnd) {
   EXPECT_TRUE(again.intact()) << testing::DescribeFindings(again);
 }
 
+// Writers opened and closed several times within one epoch (the fake clock does not move):
+// their resume and shutdown seals share the epoch instead of sealing ahead of the clock (or
+// waiting for the next epoch), and the log still ends cleanly.
+TEST_F(SealAttackTest, RestartsWithinOneEpochShareItAndEndCleanly) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(log_.Open());
+    ASSERT_OK(log_.Emit(2));
+    ASSERT_OK(log_.Shutdown());
+  }
+  const VerifyReport r = VerifyKey(log_.key());
+  EXPECT_TRUE(r.intact()) << testing::DescribeFindings(r);
+  EXPECT_TRUE(r.seal.clean_end);
+  EXPECT_EQ(r.seal.unclean_restarts, 0u);
+}
+
 // ---- editing, inserting, deleting, reordering a sealed record (re-chained after it)
 
 TEST_F(SealAttackTest, EditedSealedRecordFailsItsSealsMerkleRoot) {

@@ -120,7 +120,8 @@ WriterThread::Work WriterThread::WaitForWork() {
     std::int64_t deadline = upkeep_.next_maintenance_mono();  // idle: storage upkeep
     if (sealer_) {
       // The next epoch boundary, by the wall clock the epochs follow.
-      const std::int64_t wall_left = std::max<std::int64_t>(0, next_seal_check_ - env_->NowMicros());
+      const std::int64_t wall_left =
+          std::max<std::int64_t>(0, next_seal_check_ - env_->NowMicros());
       deadline = std::min(deadline, env_->MonotonicMicros() + wall_left);
     }
     if (unsynced_.events > 0) {
@@ -225,7 +226,8 @@ WriterThread::Framed WriterThread::FrameChunk(std::size_t start, std::size_t max
       writer_->Frame(slot.ts_micros, slot.event, &batch_);
     }
     if (sealer_) {
-      sealer_->OnFramed(std::string_view(batch_).substr(line_start, batch_.size() - line_start - 1));
+      sealer_->OnFramed(
+          std::string_view(batch_).substr(line_start, batch_.size() - line_start - 1));
     }
     f.bytes += queued_bytes;
     f.critical |= slot.event.critical;
@@ -310,8 +312,8 @@ void WriterThread::MaybeSeal() {
 
 void WriterThread::FrameSeal(RingSlot& slot) {
   // The marker's ts is the seal's t_end; its seq is the one Frame() gives it.
-  Status s = sealer_->BuildSeal(writer_->next_seq(), slot.ts_micros, writer_->last_hash(),
-                                &slot.event);
+  Status s =
+      sealer_->BuildSeal(writer_->next_seq(), slot.ts_micros, writer_->last_hash(), &slot.event);
   if (s.ok()) {
     writer_->Frame(slot.ts_micros, slot.event, &batch_);
     return;
@@ -329,8 +331,7 @@ void WriterThread::FrameSeal(RingSlot& slot) {
 
 Status WriterThread::WriteShutdownSeal() {
   EncodedEvent seal;
-  const std::int64_t ts =
-      sealer_->AwaitShutdownEpoch(std::max(env_->NowMicros(), writer_->last_ts_micros()));
+  const std::int64_t ts = std::max(env_->NowMicros(), writer_->last_ts_micros());
   AUDITLOG_RETURN_IF_ERROR(
       sealer_->BuildShutdownSeal(writer_->next_seq(), ts, writer_->last_hash(), &seal));
   batch_.clear();

@@ -115,10 +115,13 @@ void SealChecker::CheckEpochs(const SealRecord& s,
     }
   } else {
     const SealRecord& p = prev_->rec;
-    if (s.epoch <= p.epoch) {
+    // Epochs increase; a resume or shutdown seal may share the previous seal's (a writer
+    // opened or closed within one interval).
+    const bool may_share = s.kind == SealKind::kResume || s.kind == SealKind::kShutdown;
+    if (s.epoch < p.epoch || (s.epoch == p.epoch && !may_share)) {
       add(FindingKind::kSealGap,
           "epoch " + e + " does not follow the previous seal's epoch " + std::to_string(p.epoch));
-      *tag_checkable = false;  // the key chain only goes forward
+      *tag_checkable = s.epoch == p.epoch;  // the key chain only goes forward
     } else if (interval_ms_ != 0 && s.epoch > BaseOf(p) + MaxSealGapEpochs(interval_ms_)) {
       add(FindingKind::kSealGap,
           "epoch gap: epoch " + e + " after " + std::to_string(p.epoch) + " (at most " +

@@ -7,7 +7,7 @@
 //   [extension lines\n]          opaque, optional; we write none
 //
 // Parsing is strict (one accepted text per checkpoint: FormatCheckpointBody(Parse(b)) == b)
-// and bounded; docs/checkpoints.md is the normative description.
+// and bounded; docs/FORMAT.md §12.9 is the normative description.
 //
 // Pure functions over their arguments; thread-safe.
 #pragma once

@@ -1,4 +1,4 @@
-// The checkpoint history of a sealed log, DIR/seal/checkpoints (docs/proofs.md): one line per
+// The checkpoint history of a sealed log, DIR/seal/checkpoints (docs/FORMAT.md §12.10): one line per
 // signed C2SP checkpoint, the standard base64 (with padding) of the signed note's bytes,
 // ending in "\n". Append-only; the writer appends at most one checkpoint per
 // kCheckpointIntervalMicros while the tree grows, and one at a clean shutdown, each for the

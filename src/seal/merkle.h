@@ -1,5 +1,5 @@
 // The RFC 6962 / RFC 9162 Merkle tree over the record lines of a sealed log (see
-// docs/merkle-tiles.md): leaf and node hashing, the compact range (frontier) the writer keeps,
+// docs/FORMAT.md §12.8): leaf and node hashing, the compact range (frontier) the writer keeps,
 // proof generation over any source of complete-subtree hashes, and proof verification
 // exactly as RFC 9162 §2.1.3.2 and §2.1.4.2 state it.
 //

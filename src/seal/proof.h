@@ -1,4 +1,4 @@
-// Inclusion and consistency proofs of a sealed log (docs/proofs.md): generated from the tile
+// Inclusion and consistency proofs of a sealed log (docs/FORMAT.md §12.10): generated from the tile
 // store DIR/tree against the signed checkpoints of DIR/seal/checkpoints, written as JSON, and
 // verified without the log from the proof, a checkpoint and the checkpoint key alone.
 //
@@ -42,7 +42,7 @@ struct ConsistencyProofDoc {
   std::vector<MerkleHash> consistency_path;
 };
 
-// JSON (one object, members in the order of docs/proofs.md, then "\n").
+// JSON (one object, members in the order of docs/FORMAT.md §12.10, then "\n").
 std::string FormatInclusionProof(const InclusionProofDoc& p);
 std::string FormatConsistencyProof(const ConsistencyProofDoc& p);
 // Strict: every member present with its type, no other member, hashes 64 lowercase hex.

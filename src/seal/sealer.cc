@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "engine/record_clock.h"
 #include "format/record_format.h"
@@ -114,31 +113,9 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
     out.incidents.push_back(SealIncident("checkpoints unusable: " + checkpoints.status().message(),
                                          "no checkpoints are written (records are still sealed)"));
   }
-  s->WaitForNextEpochAfterLastSeal(&now_micros);
   s->EpochNow(now_micros);
   out.sealer = std::move(s);
   return out;
-}
-
-void Sealer::WaitForNextEpochAfterLastSeal(std::int64_t* now_micros) {
-  // A restart within the epoch of the last seal (a clean shutdown seals at the current
-  // epoch): the resume seal needs a later epoch, which must have begun by its timestamp.
-  // Waits at most one interval, once (a fake clock that does not move is not waited for).
-  if (!has_head_ || state_.schedule.EpochAt(*now_micros / 1000) > head_epoch_) return;
-  const std::int64_t wait_ms =
-      static_cast<std::int64_t>(state_.schedule.EpochStartMs(head_epoch_ + 1)) - *now_micros / 1000;
-  if (wait_ms <= 0 || wait_ms > 2 * static_cast<std::int64_t>(state_.schedule.interval_ms)) return;
-  std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms + 1));
-  *now_micros = env_->NowMicros();
-}
-
-std::int64_t Sealer::AwaitShutdownEpoch(std::int64_t ts_micros) {
-  const std::uint64_t epoch = ChooseEpoch(EpochNow(ts_micros));
-  const std::int64_t start_micros = state_.schedule.EpochStartMs(epoch) * 1000;
-  const std::int64_t wait = start_micros - ts_micros;
-  if (wait <= 0 || wait > 2 * std::int64_t{state_.schedule.interval_ms} * 1000) return ts_micros;
-  std::this_thread::sleep_for(std::chrono::microseconds(wait + 1000));
-  return std::max(ts_micros, env_->NowMicros());
 }
 
 std::uint64_t Sealer::EpochNow(std::int64_t now_micros) {
@@ -151,10 +128,13 @@ std::uint64_t Sealer::BaseOf(const SealInfo& s) const {
   return std::max(s.epoch, state_.schedule.EpochAt(s.t_end_micros / 1000));
 }
 
-std::uint64_t Sealer::ChooseEpoch(std::uint64_t target) const {
-  // A successor's epoch lies in (head.epoch, base(head) + gap] (FORMAT.md §12.6), and its key
-  // must still be held (>= chain_.epoch()). The rules of OnDurable keep lo <= hi.
-  const std::uint64_t lo = std::max(has_head_ ? head_epoch_ + 1 : 0, chain_.epoch());
+std::uint64_t Sealer::ChooseEpoch(std::uint64_t target, bool may_share_epoch) const {
+  // A successor's epoch lies in (head.epoch, base(head) + gap] (FORMAT.md §12.6) — a resume
+  // or shutdown seal may also share head's epoch, so a writer opened and closed within one
+  // interval never seals ahead of the clock — and its key must still be held
+  // (>= chain_.epoch()). The rules of OnDurable keep lo <= hi.
+  const std::uint64_t after = has_head_ ? head_epoch_ + (may_share_epoch ? 0 : 1) : 0;
+  const std::uint64_t lo = std::max(after, chain_.epoch());
   const std::uint64_t hi = has_head_ ? head_base_ + gap_epochs_ : kMaxSealEpoch;
   return std::clamp(target, lo, std::max(lo, hi));
 }
@@ -171,7 +151,7 @@ void Sealer::MarkerQueued(SealKind kind, std::uint64_t seq, std::int64_t now_mic
   const std::uint64_t e = EpochNow(now_micros);
   std::uint64_t target = e == 0 ? 0 : e - 1;
   if (kind == SealKind::kResume) target = 0;  // the oldest key held: it proves the writer's past
-  const std::uint64_t epoch = ChooseEpoch(target);
+  const std::uint64_t epoch = ChooseEpoch(target, kind == SealKind::kResume);
   pending_.push_back(Pending{kind, epoch, seq});
   has_head_ = true;
   head_epoch_ = epoch;
@@ -193,7 +173,7 @@ Status Sealer::BuildSeal(std::uint64_t seq, std::int64_t ts_micros, std::string_
 
 Status Sealer::BuildShutdownSeal(std::uint64_t seq, std::int64_t ts_micros,
                                  std::string_view chain_hash, EncodedEvent* out) {
-  const std::uint64_t epoch = ChooseEpoch(EpochNow(ts_micros));
+  const std::uint64_t epoch = ChooseEpoch(EpochNow(ts_micros), /*may_share_epoch=*/true);
   AUDITLOG_RETURN_IF_ERROR(Build(SealKind::kShutdown, epoch, seq, ts_micros, chain_hash, out));
   pending_.push_back(Pending{SealKind::kShutdown, epoch, seq, true, last_});
   has_head_ = true;

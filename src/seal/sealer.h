@@ -58,11 +58,6 @@ class Sealer {
   // through OnFramed; `chain_hash` is the hash of record seq-1. REQUIRES: MarkerQueued(…, seq).
   Status BuildSeal(std::uint64_t seq, std::int64_t ts_micros, std::string_view chain_hash,
                    EncodedEvent* out);
-  // A shutdown seal needs an epoch after the newest seal's, which must have begun by its
-  // timestamp: when a writer closes within the epoch of its last seal (e.g. of its resume
-  // seal), this waits (at most two intervals) for the next one. Returns the timestamp to
-  // give the shutdown seal (`ts_micros` or later).
-  std::int64_t AwaitShutdownEpoch(std::int64_t ts_micros);
   // The shutdown seal, framed directly at `seq` (the ring is closed).
   Status BuildShutdownSeal(std::uint64_t seq, std::int64_t ts_micros, std::string_view chain_hash,
                            EncodedEvent* out);
@@ -122,10 +117,11 @@ class Sealer {
   Sealer(Env* env, SealState state, std::unique_ptr<SealStateFile> file)
       : env_(env), state_(std::move(state)), file_(std::move(file)) {}
   std::uint64_t EpochNow(std::int64_t now_micros);
-  void WaitForNextEpochAfterLastSeal(std::int64_t* now_micros);
   // The base a successor seal's epoch counts from (FORMAT.md §12.6).
   std::uint64_t BaseOf(const SealInfo& s) const;
-  std::uint64_t ChooseEpoch(std::uint64_t target) const;
+  // The epoch for a seal aimed at `target`. `may_share_epoch`: a resume or shutdown seal,
+  // which may have the newest seal's epoch.
+  std::uint64_t ChooseEpoch(std::uint64_t target, bool may_share_epoch = false) const;
   const MerkleFrontier& Tree() const { return tiles_ != nullptr ? tiles_->Frontier() : tree_; }
   // Goes on with the in-memory tree alone (the store failed; its frontier holds every leaf).
   void DropTiles() {

@@ -2,7 +2,7 @@
 // signature lines "— NAME BASE64(keyid4 || signature)\n" (U+2014 EM DASH, space). We sign
 // with one Ed25519 key; opening accepts any number of signatures up to kMaxNoteSignatures,
 // ignores those of unknown keys, and fails unless a known key's signature verifies and no
-// known key's signature fails. docs/checkpoints.md gives the exact rules.
+// known key's signature fails. docs/FORMAT.md §12.9 gives the exact rules.
 //
 // Pure functions over their arguments; thread-safe.
 #pragma once

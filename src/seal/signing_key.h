@@ -5,7 +5,7 @@
 // sumdb/note signer-key text "PRIVATE+KEY+NAME+KEYID+BASE64(0x01 || seed)". Ed25519VerifierKey
 // is the public half in the signed-note verifier-key text "NAME+KEYID+BASE64(0x01 || pub)",
 // the form `auditlog seal init` prints as `checkpoint-key:`. The exact formats are in
-// docs/checkpoints.md.
+// docs/FORMAT.md §12.9.
 //
 // Thread-safety: both classes are immutable after construction; their const methods may be
 // called from several threads at once. Nothing here ever puts secret bytes into a Status

@@ -1,4 +1,4 @@
-// The tlog-tiles store of the Merkle tree's hashes; see tile_store.h and docs/merkle-tiles.md.
+// The tlog-tiles store of the Merkle tree's hashes; see tile_store.h and docs/FORMAT.md §12.8.
 #include "seal/tile_store.h"
 
 #include <algorithm>

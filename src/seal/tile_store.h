@@ -1,5 +1,5 @@
 // TileStore: the hashes of the log's Merkle tree in DIR/tree/, laid out as C2SP tlog-tiles
-// (docs/merkle-tiles.md): tile(L, N) holds up to 256 hashes of tree height 8L, the roots of
+// (docs/FORMAT.md §12.8): tile(L, N) holds up to 256 hashes of tree height 8L, the roots of
 // the complete subtrees of 256^L leaves with indexes N*256 .. N*256+255. Level-0 tiles hold
 // the leaf hashes. The writer appends one leaf hash per record line; proofs read the tiles
 // back through the MerkleHashSource interface.
