@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "note_test_vectors.h"
 #include "test_util.h"
 
 namespace auditlog::internal {
@@ -18,13 +19,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// golang/mod sumdb/note/note_test.go.
-constexpr std::string_view kPeterVkey =
-    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-constexpr std::string_view kPeterSkey =
-    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-constexpr std::string_view kEnochVkey =
-    "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+using ::auditlog::testing::kEnochVkey;
+using ::auditlog::testing::kPeterSkey;
+using ::auditlog::testing::kPeterVkey;
 const std::string kText =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n";

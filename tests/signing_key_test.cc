@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "note_test_vectors.h"
 #include "seal/base64.h"
 #include "test_util.h"
 
@@ -25,13 +26,9 @@ using ::auditlog::testing::ScratchDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// golang/mod sumdb/note/note_test.go.
-constexpr std::string_view kPeterVkey =
-    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-constexpr std::string_view kPeterSkey =
-    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-constexpr std::string_view kEnochVkey =
-    "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+using ::auditlog::testing::kEnochVkey;
+using ::auditlog::testing::kPeterSkey;
+using ::auditlog::testing::kPeterVkey;
 // C2SP signed-note.md, "Verifier keys", "Example".
 constexpr std::string_view kSpecVkey =
     "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";

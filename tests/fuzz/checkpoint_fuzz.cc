@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 
+#include "fuzz_seal_key.h"
 #include "fuzz_util.h"
 #include "seal/base64.h"
 #include "seal/checkpoint.h"
@@ -17,20 +18,6 @@
 namespace {
 
 using namespace auditlog::internal;
-
-constexpr std::string_view kFuzzOrigin = "auditlog/fuzz";
-
-// The key of the seed corpus: seed bytes 0x42 repeated, named after kFuzzOrigin.
-const Ed25519SigningKey& FuzzKey() {
-  static const Ed25519SigningKey* key = [] {
-    std::array<std::uint8_t, 32> seed;
-    seed.fill(0x42);
-    auto k = Ed25519SigningKey::FromSeed(kFuzzOrigin, seed);
-    FUZZ_CHECK(k.ok(), k.status().ToString());
-    return new Ed25519SigningKey(std::move(k).value());  // never freed
-  }();
-  return *key;
-}
 
 void CheckOpenNote(std::string_view input) {
   const Ed25519VerifierKey& v = FuzzKey().verifier();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "format/record_format.h"
+#include "fuzz_seal_key.h"
 #include "fuzz_util.h"
 #include "seal/checkpoint.h"
 #include "seal/merkle.h"
@@ -19,19 +20,6 @@
 namespace {
 
 using namespace auditlog::internal;
-
-constexpr std::string_view kFuzzOrigin = "auditlog/fuzz";
-
-const Ed25519SigningKey& FuzzKey() {
-  static const Ed25519SigningKey* key = [] {
-    std::array<std::uint8_t, 32> seed;
-    seed.fill(0x42);
-    auto k = Ed25519SigningKey::FromSeed(kFuzzOrigin, seed);
-    FUZZ_CHECK(k.ok(), k.status().ToString());
-    return new Ed25519SigningKey(std::move(k).value());  // never freed
-  }();
-  return *key;
-}
 
 void CheckInclusion(std::string_view input) {
   auto doc = ParseInclusionProof(input);
