@@ -277,6 +277,17 @@ TEST_F(SealAttackTest, CutBackAndStoppingWithTheStateUntouchedIsAGap) {
   ExpectCaught(FindingKind::kSealGap);  // the state's last durable seal is not in the log
 }
 
+// The clean close saved the state naming its shutdown seal (in the epoch of the last data
+// seal's successor, where the key did not move): dropping just that seal shows.
+TEST_F(SealAttackTest, CutOffShutdownSealWithTheStateUntouchedIsAGap) {
+  auto lines = Lines();
+  ASSERT_NE(lines.back().find("\"kind\":\"shutdown\""), std::string::npos);
+  lines.pop_back();
+  Store(lines);
+  clock_.Advance(std::chrono::minutes(10));
+  ExpectCaught(FindingKind::kSealGap);
+}
+
 TEST_F(SealAttackTest, CutBackAndStoppingWithTheStateMatchedIsAnUncleanEndNeverIntact) {
   // Within a minute of epochs of the last seal kept, with the state made to match, only an
   // external anchor can prove the truncation: exit 4, never 0.

@@ -85,6 +85,7 @@ Result<Sealer::Opened> Sealer::Open(Env* env, const std::filesystem::path& dir,
   s->chain_ = ForwardKeyChain::FromState(s->state_.epoch, s->state_.schedule.epochs_per_day(),
                                          s->state_.epoch_key, s->state_.next_day_key);
   s->saved_epoch_ = s->state_.epoch;
+  s->saved_seal_seq_ = s->state_.last_seal_seq;
   s->gap_epochs_ = MaxSealGapEpochs(s->state_.schedule.interval_ms);
   s->tree_ = std::move(scan.tree);
   s->tiles_ = std::move(tiles);
@@ -233,7 +234,10 @@ void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros, bool u
     target = std::min(target, BaseOf(last_durable_) + gap_epochs_);
   }
   if (target > chain_.epoch()) chain_.SeekForward(target);
-  if (chain_.epoch() == saved_epoch_) return;
+  // Saved when the key moved, and when a newer seal became durable (so that a clean close
+  // within one epoch still names its shutdown seal: a log cut back to the seal before shows
+  // against the state). At most about once an interval.
+  if (chain_.epoch() == saved_epoch_ && last_durable_.seq == saved_seal_seq_) return;
   state_.epoch = chain_.epoch();
   state_.epoch_key = chain_.epoch_key();
   state_.next_day_key = chain_.next_day_key();
@@ -244,7 +248,10 @@ void Sealer::OnDurable(std::uint64_t synced_seq, std::int64_t now_micros, bool u
         std::stoi(last_durable_.tag.substr(static_cast<std::size_t>(2 * i), 2), nullptr, 16));
   }
   state_error_ = file_->Save(&state_);
-  if (state_error_.ok()) saved_epoch_ = state_.epoch;
+  if (state_error_.ok()) {
+    saved_epoch_ = state_.epoch;
+    saved_seal_seq_ = state_.last_seal_seq;
+  }
 }
 
 void Sealer::MaybeCheckpoint() {

@@ -152,8 +152,9 @@ class Sealer {
   bool has_head_ = false;
   std::uint64_t head_epoch_ = 0;
   std::uint64_t head_base_ = 0;
-  std::uint64_t saved_epoch_ = 0;  // the epoch the state file holds
-  std::uint64_t epoch_clock_ = 0;  // never goes back, whatever the wall clock does
+  std::uint64_t saved_epoch_ = 0;     // the epoch the state file holds
+  std::uint64_t saved_seal_seq_ = 0;  // the last durable seal the state file names
+  std::uint64_t epoch_clock_ = 0;     // never goes back, whatever the wall clock does
   Status state_error_;
 };
 
