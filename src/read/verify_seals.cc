@@ -73,7 +73,7 @@ void SealChecker::SetState(const SealSchedule& schedule, std::uint64_t epoch,
 
 std::uint64_t SealChecker::BaseOf(const SealRecord& s) const {
   if (s.kind != SealKind::kResume) return s.epoch;
-  // The writer's rule (FORMAT.md §10.5): a resume seal counts from its own time too. The
+  // The writer's rule (FORMAT.md §12.6): a resume seal counts from its own time too. The
   // schedule is the key's, else the state file's (start and interval are no secret).
   const SealSchedule* schedule = key_ != nullptr ? &key_->schedule
                                  : state_        ? &state_->schedule
