@@ -98,9 +98,9 @@ nlohmann::json SealJson(const SealReport& s) {
           {"seals", s.seals},
           {"sealed_through", s.sealed_through},
           {"unsealed_records", s.unsealed_records},
-          {"last_seal_age_seconds",
-           s.last_seal_micros == 0 ? nlohmann::json(nullptr)
-                                   : nlohmann::json(SealAgeSeconds(s.last_seal_micros))},
+          {"last_seal_age_seconds", s.last_seal_micros == 0
+                                        ? nlohmann::json(nullptr)
+                                        : nlohmann::json(SealAgeSeconds(s.last_seal_micros))},
           {"clean_end", s.clean_end},
           {"live", s.live},
           {"unclean_end", s.unclean_end()},

@@ -523,8 +523,7 @@ Result<VerifyReport> Verify(const fs::path& dir, const VerifyOptions& options) {
   try {
     for (int run = 1;; ++run) {
       const std::vector<std::string> before = DirectoryNames(env, dir);
-      Result<VerifyReport> report =
-          VerifyOnce(env, dir, options, seal_key ? &*seal_key : nullptr);
+      Result<VerifyReport> report = VerifyOnce(env, dir, options, seal_key ? &*seal_key : nullptr);
       if (!report.ok() || report->intact() || run == kMaxRuns) return report;
       if (DirectoryNames(env, dir) == before) return report;
     }

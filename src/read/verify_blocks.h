@@ -59,9 +59,9 @@ struct Block {
   std::size_t skip_bytes = 0;  // leading bytes that precede the range
   std::size_t end_bytes = 0;   // bytes of data that are part of the range
   std::vector<Examined> lines;
-  std::string strings;  // audit_id and service_id of the lines
+  std::string strings;       // audit_id and service_id of the lines
   bool leaf_hashes = false;  // also hash every line as a Merkle leaf (sealed logs)
-  bool done = false;    // guarded by Pool::mu_ (a member of another class: not annotatable)
+  bool done = false;         // guarded by Pool::mu_ (a member of another class: not annotatable)
 };
 
 // '\n' bytes in `s` (memchr is vectorized; a plain loop at -O2 is not).

@@ -1,8 +1,8 @@
-// The checkpoint history of a sealed log, DIR/seal/checkpoints (docs/FORMAT.md §12.10): one line per
-// signed C2SP checkpoint, the standard base64 (with padding) of the signed note's bytes,
-// ending in "\n". Append-only; the writer appends at most one checkpoint per
-// kCheckpointIntervalMicros while the tree grows, and one at a clean shutdown, each for the
-// tree size and root of the newest durable seal. The last line is the latest checkpoint.
+// The checkpoint history of a sealed log, DIR/seal/checkpoints (docs/FORMAT.md §12.10): one line
+// per signed C2SP checkpoint, the standard base64 (with padding) of the signed note's bytes, ending
+// in "\n". Append-only; the writer appends at most one checkpoint per kCheckpointIntervalMicros
+// while the tree grows, and one at a clean shutdown, each for the tree size and root of the newest
+// durable seal. The last line is the latest checkpoint.
 //
 // CheckpointWriter is the writer thread's half (one owner). ReadLatestCheckpoint and
 // CheckCheckpointLog read the file as hostile input: bounded lines, every note opened with
