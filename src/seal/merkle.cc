@@ -1,7 +1,6 @@
 // RFC 6962 / RFC 9162 Merkle tree hashing, proofs and verification; see merkle.h.
 #include "seal/merkle.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
@@ -12,36 +11,6 @@
 namespace auditlog::internal {
 
 namespace {
-
-// One digest context per thread and the algorithm fetched once: OpenSSL 3's one-shot
-// functions look SHA-256 up in the provider tables on every call, which costs about as much
-// as hashing a short record line, and the writer hashes every line.
-struct ThreadContext {
-  ThreadContext() : ctx(EVP_MD_CTX_new()) {}
-  ~ThreadContext() { EVP_MD_CTX_free(ctx); }
-  EVP_MD_CTX* ctx;
-};
-
-const EVP_MD* Sha256Md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // never freed
-  return md;
-}
-
-// SHA-256(prefix || a || b).
-MerkleHash HashWithPrefix(unsigned char prefix, const void* a, std::size_t a_len, const void* b,
-                          std::size_t b_len) {
-  thread_local ThreadContext t;
-  MerkleHash out;
-  unsigned int len = 0;
-  const EVP_MD* md = Sha256Md();
-  if (md == nullptr || t.ctx == nullptr || EVP_DigestInit_ex2(t.ctx, md, nullptr) != 1 ||
-      EVP_DigestUpdate(t.ctx, &prefix, 1) != 1 || EVP_DigestUpdate(t.ctx, a, a_len) != 1 ||
-      (b_len != 0 && EVP_DigestUpdate(t.ctx, b, b_len) != 1) ||
-      EVP_DigestFinal_ex(t.ctx, out.data(), &len) != 1) {
-    std::abort();  // libcrypto out of memory for an in-memory digest: nothing sensible left
-  }
-  return out;
-}
 
 std::string Num(std::uint64_t v) { return std::to_string(v); }
 
@@ -59,11 +28,14 @@ MerkleHash RootOf(std::span<const MerkleHash> h) {
 }  // namespace
 
 MerkleHash MerkleLeafHash(std::string_view leaf) {
-  return HashWithPrefix(0x00, leaf.data(), leaf.size(), nullptr, 0);
+  return Sha256Parts({std::string_view("\x00", 1), leaf});
 }
 
 MerkleHash MerkleNodeHash(const MerkleHash& left, const MerkleHash& right) {
-  return HashWithPrefix(0x01, left.data(), left.size(), right.data(), right.size());
+  auto view = [](const MerkleHash& h) {
+    return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+  return Sha256Parts({std::string_view("\x01", 1), view(left), view(right)});
 }
 
 MerkleHash MerkleEmptyRoot() { return Sha256(""); }

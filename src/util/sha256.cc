@@ -26,19 +26,22 @@ const EVP_MD* FetchedSha256() {
 
 }  // namespace
 
-Digest Sha256(std::string_view data) {
+Digest Sha256Parts(std::initializer_list<std::string_view> parts) {
   Digest d;
   thread_local ThreadDigestContext t;
   const EVP_MD* md = FetchedSha256();
   unsigned int len = 0;
-  if (md == nullptr || t.ctx == nullptr || EVP_DigestInit_ex2(t.ctx, md, nullptr) != 1 ||
-      EVP_DigestUpdate(t.ctx, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(t.ctx, d.data(), &len) != 1) {
-    // SHA256() cannot fail for in-memory input; it returns its output pointer.
-    ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  bool ok = md != nullptr && t.ctx != nullptr && EVP_DigestInit_ex2(t.ctx, md, nullptr) == 1;
+  for (std::string_view p : parts) {
+    ok = ok && (p.empty() || EVP_DigestUpdate(t.ctx, p.data(), p.size()) == 1);
+  }
+  if (!ok || EVP_DigestFinal_ex(t.ctx, d.data(), &len) != 1) {
+    std::abort();  // libcrypto out of memory for an in-memory digest: nothing sensible left
   }
   return d;
 }
+
+Digest Sha256(std::string_view data) { return Sha256Parts({data}); }
 
 void ToHex(const Digest& d, char* out) {
   static constexpr char kHex[] = "0123456789abcdef";

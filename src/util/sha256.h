@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,9 @@ namespace auditlog::internal {
 using Digest = std::array<std::uint8_t, 32>;
 
 Digest Sha256(std::string_view data);
+// SHA-256 of the concatenation of `parts` (no copy into one buffer), with the same per-thread
+// context as Sha256.
+Digest Sha256Parts(std::initializer_list<std::string_view> parts);
 // Lowercase hex of `d` (64 characters).
 std::string ToHex(const Digest& d);
 // Writes the 64 lowercase hex digits of `d` to `out` (which must have room for 64 chars).
